@@ -1,0 +1,30 @@
+import { createRegistry } from '../registry.js'
+import type { ImageMeta } from '../serve/meta.js'
+
+/** Stage 4, host side: place a verified image where the virt driver looks for it */
+export interface CacheDriver {
+  /**
+   * Move (or convert) `verifiedFile` into place. The file has been verified
+   * block by block and as a whole; the driver may rename it (it is on the same
+   * file system as the cache dir when possible) and must leave nothing
+   * half-written. Returns the final path.
+   */
+  store: (meta: ImageMeta, verifiedFile: string, signal?: AbortSignal) => Promise<string>
+  /** is this exact image (same whole-image hash) already in place? */
+  has: (meta: ImageMeta) => Promise<boolean>
+  /** remove an image the driver placed itself; never touches files it did not create */
+  remove: (imageId: string) => Promise<void>
+  /** periodic housekeeping (e.g. refresh mtimes so Nova keeps the base files) */
+  maintain?: (signal?: AbortSignal) => Promise<void>
+  /** folder where partial downloads should be staged so a rename into place is atomic */
+  stagingDir: () => string
+}
+
+export interface CacheComponents {
+  config: Record<string, any>
+  log: (msg: string) => void
+}
+
+export type CacheDriverFactory = (components: CacheComponents) => CacheDriver
+
+export const cacheDrivers = createRegistry<CacheDriverFactory>('cache driver')

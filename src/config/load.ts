@@ -1,0 +1,106 @@
+import { readFileSync, existsSync } from 'node:fs'
+import { ConfigError } from '../errors.js'
+import { parseIni } from './ini.js'
+import { OPTIONS, findOption } from './schema.js'
+import type { CommandName, OptionSpec } from './schema.js'
+import { parseDuration, parseRate, parseSize } from './units.js'
+import { resolve } from 'node:path'
+
+export const DEFAULT_CONFIG_FILE = '/etc/precache/precache.conf'
+
+/** Validated configuration: `config[section][key]`, values already typed */
+export type Config = Record<string, Record<string, any>>
+
+function parseValue (spec: OptionSpec, raw: string | string[], where: string): unknown {
+  if (spec.type === 'list') {
+    const items = (Array.isArray(raw) ? raw : [raw]).flatMap(s => s.split(',')).map(s => s.trim()).filter(s => s !== '')
+    return items
+  }
+  const text = Array.isArray(raw) ? raw[raw.length - 1] : raw
+  const what = `${where}`
+  switch (spec.type) {
+    case 'string': return text
+    case 'path': {
+      if (text.trim() === '') throw new ConfigError(`${what}: empty path`)
+      return resolve(text)
+    }
+    case 'int': {
+      if (!/^\s*\d+\s*$/.test(text)) throw new ConfigError(`${what}: "${text}" is not a whole number`)
+      return Number(text)
+    }
+    case 'size': return parseSize(text, what)
+    case 'duration': return parseDuration(text, what)
+    case 'rate': return parseRate(text, what)
+    case 'bool': {
+      const t = text.trim().toLowerCase()
+      if (['true', 'yes', 'on', '1'].includes(t)) return true
+      if (['false', 'no', 'off', '0'].includes(t)) return false
+      throw new ConfigError(`${what}: "${text}" is not true or false`)
+    }
+  }
+}
+
+export interface LoadOptions {
+  command: CommandName
+  /** flag name (without dashes) → value(s) as typed on the command line */
+  flags: Record<string, string | string[] | undefined>
+  /** explicit --config path (must exist); otherwise the default file is read when present */
+  configFile?: string
+}
+
+/**
+ * Loads defaults, then the INI file, then flags, validating each value and
+ * rejecting unknown options with the file and option named.
+ */
+export function loadConfig (opts: LoadOptions): Config {
+  const config: Config = {}
+  for (const spec of OPTIONS) {
+    config[spec.section] ??= {}
+    if (spec.default !== undefined) {
+      config[spec.section][spec.key] = parseValue(spec, spec.default, `default of [${spec.section}] ${spec.key}`)
+    }
+  }
+  let file = opts.configFile
+  if (file != null && !existsSync(file)) {
+    throw new ConfigError(`config file ${file} does not exist`)
+  }
+  if (file == null && existsSync(DEFAULT_CONFIG_FILE)) file = DEFAULT_CONFIG_FILE
+  if (file != null) {
+    let text: string
+    try {
+      text = readFileSync(file, 'utf8')
+    } catch (err: any) {
+      throw new ConfigError(`cannot read config file ${file}: ${err.code ?? err.message}`)
+    }
+    const sections = parseIni(text, file)
+    for (const [section, entries] of Object.entries(sections)) {
+      for (const [key, { value, line }] of Object.entries(entries)) {
+        const spec = findOption(section, key)
+        const where = `${file}:${line}: [${section}] ${key}`
+        if (spec == null) {
+          const near = OPTIONS.filter(o => o.key === key).map(o => `[${o.section}] ${o.key}`)
+          throw new ConfigError(`${where}: unknown option${near.length > 0 ? ` (did you mean ${near.join(' or ')}?)` : ''}`)
+        }
+        config[section][key] = parseValue(spec, value, where)
+      }
+    }
+  }
+  for (const spec of OPTIONS) {
+    if (spec.flag == null || !spec.commands.includes(opts.command)) continue
+    const raw = opts.flags[spec.flag]
+    if (raw === undefined) continue
+    config[spec.section][spec.key] = parseValue(spec, raw, `--${spec.flag}`)
+  }
+  return config
+}
+
+/** Throws a ConfigError naming both the flag and the INI key of a missing option */
+export function requireOption (config: Config, section: string, key: string): any {
+  const value = config[section]?.[key]
+  if (value === undefined || (Array.isArray(value) && value.length === 0)) {
+    const spec = findOption(section, key)
+    const flag = spec?.flag != null ? `--${spec.flag} or ` : ''
+    throw new ConfigError(`missing required option: set ${flag}[${section}] ${key} in the config file`)
+  }
+  return value
+}

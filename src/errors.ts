@@ -1,0 +1,58 @@
+/**
+ * Typed errors. Each failure condition has its own class with a stable `.name`
+ * (js-libp2p style) and a message that tells the operator what to do.
+ */
+
+export class PrecacheError extends Error {
+  override readonly name: string = 'PrecacheError'
+  /** process exit code the CLI uses when this error reaches the top */
+  readonly exitCode: number = 1
+}
+
+function define (name: string, exitCode = 1): new (message: string, options?: ErrorOptions) => PrecacheError {
+  const cls = class extends PrecacheError {
+    static override readonly name = name
+    override readonly name = name
+    override readonly exitCode = exitCode
+  }
+  Object.defineProperty(cls, 'name', { value: name })
+  return cls
+}
+
+/** Bad configuration or command-line input (exit code 2) */
+export const ConfigError = define('ConfigError', 2)
+/** A file or folder the operator named cannot be used */
+export const InputFileError = define('InputFileError', 2)
+/** A wire message or manifest could not be decoded: the remote sent garbage */
+export const WireDecodeError = define('WireDecodeError')
+/** A block's bytes do not hash to the value in the manifest */
+export const BlockHashMismatchError = define('BlockHashMismatchError')
+/** The assembled image does not hash to the manifest's whole-image hash */
+export const ImageHashMismatchError = define('ImageHashMismatchError')
+/** A manifest's signature is missing, invalid, or from a seeder we do not trust */
+export const UntrustedManifestError = define('UntrustedManifestError')
+/** A downloaded image does not match the checksum its source published */
+export const ChecksumMismatchError = define('ChecksumMismatchError')
+/** A remote service (Glance, Swift, Keystone, HTTP) answered with an error */
+export const RemoteServiceError = define('RemoteServiceError')
+/** A remote service rejected our credentials */
+export const AuthenticationError = define('AuthenticationError')
+/** A remote service could not be reached at all */
+export const UnreachableError = define('UnreachableError')
+/** An image is in a form the cache driver refuses (e.g. qcow2 with a backing file) */
+export const UnsupportedImageError = define('UnsupportedImageError')
+/** A name given for a plug-in (lister, fetcher, server, cache driver) is unknown */
+export const UnknownBackendError = define('UnknownBackendError', 2)
+/** The operation was aborted by the caller's AbortSignal */
+export const AbortedError = define('AbortError')
+/** Not enough disk space to place an image */
+export const NoSpaceError = define('NoSpaceError')
+
+export type PrecacheErrorClass = ReturnType<typeof define>
+
+/** Throws the signal's reason as an AbortedError when it has been aborted */
+export function throwIfAborted (signal?: AbortSignal): void {
+  if (signal?.aborted === true) {
+    throw new AbortedError('operation aborted', { cause: signal.reason })
+  }
+}

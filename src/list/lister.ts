@@ -1,0 +1,32 @@
+import { createRegistry } from '../registry.js'
+
+/** An image selected for pre-caching, as the List stage reports it */
+export interface ImageRef {
+  /** stable id (Glance image id, or derived from a file name) */
+  id: string
+  /** human-readable name */
+  name?: string
+  /** owning project (Glance `owner`) */
+  project?: string
+  /** size in bytes, when the source knows it */
+  size?: number
+  /** disk format (raw, qcow2, …), when the source knows it */
+  diskFormat?: string
+  /** checksums the source publishes, e.g. `{ sha512: '…', md5: '…' }` (lower-case hex) */
+  checksums?: Record<string, string>
+}
+
+/** Stage 1: which images should be on every compute host */
+export interface ImageLister {
+  list: (signal?: AbortSignal) => Promise<ImageRef[]>
+}
+
+/** Options passed to every lister factory: the whole validated config plus a logger */
+export interface ListerComponents {
+  config: Record<string, any>
+  log: (msg: string) => void
+}
+
+export type ListerFactory = (components: ListerComponents) => ImageLister
+
+export const listers = createRegistry<ListerFactory>('lister')

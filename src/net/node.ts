@@ -1,0 +1,57 @@
+import '../util/polyfill.js'
+import { createLibp2p } from 'libp2p'
+import type { Libp2p, PrivateKey } from '@libp2p/interface'
+import { tcp } from '@libp2p/tcp'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { identify } from '@libp2p/identify'
+import { swarmKeyProtector } from './psk.js'
+import { gossipsub } from '@libp2p/gossipsub'
+import type { GossipSub } from '@libp2p/gossipsub'
+
+export type PrecacheNode = Libp2p<{ identify: any, pubsub: GossipSub }>
+
+export interface NodeInit {
+  /** 32-byte swarm secret (see swarm-key.ts) */
+  swarmKey: Uint8Array
+  /** node identity; a fresh Ed25519 key when absent */
+  privateKey?: PrivateKey
+  listen: string[]
+  announce?: string[]
+  /**
+   * Connections kept at most
+   *
+   * @default 300
+   */
+  maxConnections?: number
+}
+
+/**
+ * Creates the libp2p node both roles run on: TCP, a private network (PSK),
+ * noise, yamux, identify and gossipsub tuned for small swarms.
+ */
+export async function createNode (init: NodeInit): Promise<PrecacheNode> {
+  return await createLibp2p({
+    privateKey: init.privateKey,
+    addresses: { listen: init.listen, announce: init.announce ?? [] },
+    transports: [tcp()],
+    connectionProtector: swarmKeyProtector(init.swarmKey),
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    connectionManager: { maxConnections: init.maxConnections ?? 300 },
+    services: {
+      identify: identify(),
+      pubsub: gossipsub({
+        D: 4,
+        Dlo: 2,
+        Dhi: 8,
+        Dout: 1,
+        floodPublish: true,
+        allowPublishToZeroTopicPeers: true,
+        emitSelf: false,
+        globalSignaturePolicy: 'StrictSign',
+        maxInboundDataLength: 1 << 20
+      } as any)
+    }
+  }) as unknown as PrecacheNode
+}

@@ -1,0 +1,34 @@
+import { randomBytes } from 'node:crypto'
+import { readFile } from 'node:fs/promises'
+import { InputFileError } from '../errors.js'
+
+/** Length of the secret in a swarm key */
+export const SWARM_KEY_LENGTH = 32
+
+/**
+ * Makes a swarm key in the libp2p private network v1 text format:
+ * `/key/swarm/psk/1.0.0/`, `/base16/`, 64 hex digits.
+ */
+export function generateSwarmKey (): string {
+  return `/key/swarm/psk/1.0.0/\n/base16/\n${randomBytes(SWARM_KEY_LENGTH).toString('hex')}\n`
+}
+
+/** Decodes a swarm key file's text into its 32-byte secret */
+export function decodeSwarmKey (text: string, file = 'swarm key'): Uint8Array {
+  const lines = text.split(/\r?\n/).map(l => l.trim()).filter(l => l !== '')
+  if (lines.length !== 3 || lines[0] !== '/key/swarm/psk/1.0.0/' || lines[1] !== '/base16/' || !/^[0-9a-fA-F]{64}$/.test(lines[2])) {
+    throw new InputFileError(`${file} is not a swarm key: expected the 3-line /key/swarm/psk/1.0.0/ format; make one with "precache keygen"`)
+  }
+  return Uint8Array.from(Buffer.from(lines[2], 'hex'))
+}
+
+/** Reads and decodes a swarm key file, with an operator-friendly error */
+export async function readSwarmKey (file: string): Promise<Uint8Array> {
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch (err: any) {
+    throw new InputFileError(`cannot read swarm key ${file}: ${err.code ?? err.message}; make one with "precache keygen"`)
+  }
+  return decodeSwarmKey(text, file)
+}
