@@ -1,3 +1,5 @@
+import type { Config } from '../config/load.js'
+import type { Logger } from '../log.js'
 import { createRegistry } from '../registry.js'
 import type { ImageMeta } from '../serve/meta.js'
 
@@ -21,8 +23,8 @@ export interface CacheDriver {
 }
 
 export interface CacheComponents {
-  config: Record<string, any>
-  log: (msg: string) => void
+  config: Config
+  log: Logger
 }
 
 export type CacheDriverFactory = (components: CacheComponents) => CacheDriver

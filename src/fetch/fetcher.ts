@@ -1,3 +1,5 @@
+import type { Config } from '../config/load.js'
+import type { Logger } from '../log.js'
 import { createRegistry } from '../registry.js'
 import type { ImageRef } from '../list/lister.js'
 
@@ -24,8 +26,8 @@ export interface ImageFetcher {
 }
 
 export interface FetcherComponents {
-  config: Record<string, any>
-  log: (msg: string) => void
+  config: Config
+  log: Logger
 }
 
 export type FetcherFactory = (components: FetcherComponents) => ImageFetcher

@@ -1,3 +1,5 @@
+import type { Config } from '../config/load.js'
+import type { Logger } from '../log.js'
 import { createRegistry } from '../registry.js'
 
 /** An image selected for pre-caching, as the List stage reports it */
@@ -23,8 +25,8 @@ export interface ImageLister {
 
 /** Options passed to every lister factory: the whole validated config plus a logger */
 export interface ListerComponents {
-  config: Record<string, any>
-  log: (msg: string) => void
+  config: Config
+  log: Logger
 }
 
 export type ListerFactory = (components: ListerComponents) => ImageLister

@@ -1,0 +1,35 @@
+#!/usr/bin/env node
+import '../util/polyfill.js'
+import '../backends.js'
+import { Command, CommanderError } from 'commander'
+import { PrecacheError } from '../errors.js'
+import { seederCommand } from './seeder.js'
+import { peerCommand } from './peer.js'
+import { keygenCommand } from './keygen.js'
+import { demoCommand } from './demo.js'
+
+const program = new Command('precache')
+  .description('Pre-cache VM images on every compute host, peer-to-peer.\n\n' +
+    'Run `precache seeder` on a controller and `precache peer` on each compute host.\n' +
+    'Try `precache demo` for a local run with one seeder and four peers.')
+  .version('0.1.0')
+  .showHelpAfterError('(run with --help for usage)')
+  .exitOverride()
+
+for (const make of [seederCommand, peerCommand, keygenCommand, demoCommand]) {
+  program.addCommand(make().exitOverride())
+}
+
+try {
+  await program.parseAsync(process.argv)
+} catch (err: any) {
+  if (err instanceof CommanderError) {
+    process.exitCode = err.exitCode === 0 ? 0 : 2
+  } else if (err instanceof PrecacheError) {
+    process.stderr.write(`precache: ${err.message}\n`)
+    process.exitCode = err.exitCode
+  } else {
+    process.stderr.write(`precache: unexpected error: ${err?.stack ?? err}\n`)
+    process.exitCode = 1
+  }
+}

@@ -1,0 +1,39 @@
+import { readdir, stat } from 'node:fs/promises'
+import { join } from 'node:path'
+import { InputFileError } from '../errors.js'
+import { requireOption } from '../config/load.js'
+import { listers } from './lister.js'
+import type { ImageLister, ImageRef, ListerComponents } from './lister.js'
+
+/** Image ids are file names made safe for every later stage */
+export function imageIdFromName (name: string): string {
+  return name.replace(/[^A-Za-z0-9._-]/g, '_')
+}
+
+/**
+ * The directory lister: every regular file in a folder is an image whose id
+ * is its file name (characters other than letters, digits, `.`, `_` and `-`
+ * become `_`). Hidden files and `.part` files are skipped.
+ */
+export function directoryLister (init: { dir: string }): ImageLister {
+  return {
+    async list (): Promise<ImageRef[]> {
+      let names: string[]
+      try {
+        names = await readdir(init.dir)
+      } catch (err: any) {
+        throw new InputFileError(`cannot read images folder ${init.dir}: ${err.code ?? err.message}`)
+      }
+      const refs: ImageRef[] = []
+      for (const name of names.sort()) {
+        if (name.startsWith('.') || name.endsWith('.part')) continue
+        const s = await stat(join(init.dir, name)).catch(() => undefined)
+        if (s?.isFile() !== true) continue
+        refs.push({ id: imageIdFromName(name), name, size: s.size })
+      }
+      return refs
+    }
+  }
+}
+
+listers.register('directory', (c: ListerComponents) => directoryLister({ dir: requireOption(c.config, 'seeder', 'images_dir') }))
