@@ -3,15 +3,26 @@ import type { Logger } from '../log.js'
 import { createRegistry } from '../registry.js'
 import type { ImageMeta } from '../serve/meta.js'
 
+/** Where an image was placed */
+export interface StoredImage {
+  /** final path */
+  path: string
+  /**
+   * true when the file at `path` holds exactly the announced bytes (no format
+   * conversion), so the peer can keep serving blocks from it
+   */
+  sameBytes: boolean
+}
+
 /** Stage 4, host side: place a verified image where the virt driver looks for it */
 export interface CacheDriver {
   /**
    * Move (or convert) `verifiedFile` into place. The file has been verified
    * block by block and as a whole; the driver may rename it (it is on the same
    * file system as the cache dir when possible) and must leave nothing
-   * half-written. Returns the final path.
+   * half-written.
    */
-  store: (meta: ImageMeta, verifiedFile: string, signal?: AbortSignal) => Promise<string>
+  store: (meta: ImageMeta, verifiedFile: string, signal?: AbortSignal) => Promise<StoredImage>
   /** is this exact image (same whole-image hash) already in place? */
   has: (meta: ImageMeta) => Promise<boolean>
   /** remove an image the driver placed itself; never touches files it did not create */
