@@ -1,0 +1,32 @@
+import type { Logger } from '../log.js'
+import type { BitSet } from './bitset.js'
+import type { Ledger } from './ledger.js'
+import type { Picker } from './picker.js'
+import type { Session } from './session.js'
+import type { BlockStore } from './store.js'
+import type { TokenBucket } from './token-bucket.js'
+
+/** What a session needs from the torrent it belongs to */
+export interface SwarmContext {
+  store: BlockStore
+  /** the signed manifest, for neighbours that ask */
+  manifestBytes: Uint8Array
+  signature: Uint8Array
+  /** present while blocks are missing */
+  picker?: Picker
+  requestsPerPeer: number
+  requestTimeout: number
+  upload: TokenBucket
+  download: TokenBucket
+  ledger: Ledger
+  log: Logger
+  signal: AbortSignal
+  /** a fresh verified block was stored */
+  onBlock: (index: number, from: string) => void
+  /** a block was sent in full to a neighbour */
+  onUploaded: (remote: string, index: number) => void
+  onRemoteHas: (remote: string, bits: BitSet) => void
+  onRemoteHave: (remote: string, index: number) => void
+  onPeers: (remote: string, peers: Array<{ id: Uint8Array, addrs: Uint8Array[] }>) => void
+  onClose: (session: Session) => void
+}

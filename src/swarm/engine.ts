@@ -1,0 +1,200 @@
+/**
+ * The swarm: a thin facade over torrents (one per manifest), the block
+ * protocol handler, dialling neighbours and peer exchange.
+ */
+import type { PeerId, Stream } from '@libp2p/interface'
+import { peerIdFromMultihash, peerIdFromString } from '@libp2p/peer-id'
+import { multiaddr } from '@multiformats/multiaddr'
+import * as Digest from 'multiformats/hashes/digest'
+import { CID } from 'multiformats/cid'
+import { sha256 } from 'multiformats/hashes/sha2'
+import { WireDecodeError } from '../errors.js'
+import type { Logger } from '../log.js'
+import type { PrecacheNode } from '../net/node.js'
+import { readMessages, writeMessage } from './stream-io.js'
+import { createTokenBucket } from './token-bucket.js'
+import { createTorrent, type PeerList, type Torrent } from './torrent.js'
+import { DEFAULT_REQUEST_TIMEOUT } from './session.js'
+import type { BlockStore } from './store.js'
+import { BLOCK_PROTOCOL, type Message } from './wire.js'
+
+/** @default 8 */
+export const DEFAULT_REQUESTS_PER_PEER = 8
+/** @default 16 */
+export const DEFAULT_MAX_NEIGHBOURS = 16
+/** Time allowed for dialling and the HELLO exchange. @default 10000 */
+export const DEFAULT_HANDSHAKE_TIMEOUT = 10_000
+
+export interface SwarmInit {
+  requestsPerPeer?: number
+  maxNeighbours?: number
+  /** bytes/s, 0 = unlimited. @default 0 */
+  uploadRate?: number
+  /** bytes/s, 0 = unlimited. @default 0 */
+  downloadRate?: number
+  requestTimeout?: number
+}
+
+export interface SwarmComponents { node: PrecacheNode, log: Logger }
+
+export interface Source { peerId: string, addrs: string[] }
+
+export interface AddTorrentInit {
+  manifestId: string
+  manifestBytes: Uint8Array
+  signature: Uint8Array
+  store: BlockStore
+  superSeed: boolean
+}
+
+export interface Swarm {
+  add: (init: AddTorrentInit) => Torrent
+  get: (manifestId: string) => Torrent | undefined
+  /** opens sessions with these nodes for a torrent (skips ones we have) */
+  connect: (torrent: Torrent, sources: Source[], signal?: AbortSignal) => Promise<void>
+  /** asks nodes for a signed manifest; returns the first answer whose bytes match the id */
+  fetchManifest: (manifestId: string, sources: Source[], signal?: AbortSignal) => Promise<{ manifestBytes: Uint8Array, signature: Uint8Array }>
+  remove: (manifestId: string) => Promise<void>
+  torrents: () => Torrent[]
+  stop: () => Promise<void>
+}
+
+export async function createSwarm (components: SwarmComponents, init: SwarmInit = {}): Promise<Swarm> {
+  const { node, log } = components
+  const torrents = new Map<string, Torrent>()
+  const localId = node.peerId.toString()
+  const requestsPerPeer = init.requestsPerPeer ?? DEFAULT_REQUESTS_PER_PEER
+  const maxNeighbours = init.maxNeighbours ?? DEFAULT_MAX_NEIGHBOURS
+  const upload = createTokenBucket({ rate: init.uploadRate ?? 0 })
+  const download = createTokenBucket({ rate: init.downloadRate ?? 0 })
+
+  const dialTarget = (src: Source): any => src.addrs.length > 0
+    ? src.addrs.map(a => multiaddr(a.includes('/p2p/') ? a : `${a}/p2p/${src.peerId}`))
+    : peerIdFromString(src.peerId)
+
+  const cidBytes = (id: string): Uint8Array => CID.parse(id).bytes
+
+  const peerListFor = async (t: Torrent, exclude: string): Promise<PeerList> => {
+    const out: PeerList = []
+    for (const id of t.neighbours) {
+      if (id === exclude || out.length >= 64) continue
+      const peer = await node.peerStore.get(node.getConnections().find(c => c.remotePeer.toString() === id)?.remotePeer as PeerId).catch(() => undefined)
+      const addrs = (peer?.addresses ?? []).map(a => a.multiaddr.bytes).filter(b => b.length <= 256).slice(0, 8)
+      if (peer != null && addrs.length > 0) out.push({ id: peer.id.toMultihash().bytes, addrs })
+    }
+    return out
+  }
+
+  const handshake = async (stream: Stream, manifestId: string, seeder: boolean, signal: AbortSignal): Promise<AsyncIterator<Message>> => {
+    const messages = readMessages(stream)[Symbol.asyncIterator]()
+    await writeMessage(stream, { type: 'hello', manifestId: cidBytes(manifestId), seeder })
+    const first = await Promise.race([messages.next(), new Promise<never>((_, reject) => {
+      signal.addEventListener('abort', () => { reject(new WireDecodeError('no HELLO from neighbour in time')) }, { once: true })
+    })])
+    if (first.done === true || first.value.type !== 'hello' || CID.decode(first.value.manifestId).toString() !== manifestId) {
+      throw new WireDecodeError('neighbour answered with something other than HELLO for this manifest')
+    }
+    return messages
+  }
+
+  const open = async (t: Torrent, src: Source, signal?: AbortSignal): Promise<void> => {
+    if (src.peerId === localId || t.has(src.peerId)) return
+    const sig = AbortSignal.any([AbortSignal.timeout(DEFAULT_HANDSHAKE_TIMEOUT), ...(signal != null ? [signal] : [])])
+    const stream = await node.dialProtocol(dialTarget(src), BLOCK_PROTOCOL, { signal: sig, maxOutboundStreams: 1024 } as any)
+    try {
+      const messages = await handshake(stream, t.manifestId, t.superSeeder != null, sig)
+      t.attach(stream, messages, src.peerId, { outbound: true, peers: await peerListFor(t, src.peerId) })
+    } catch (err) {
+      stream.abort(err as Error)
+      throw err
+    }
+  }
+
+  const onPeers = (t: Torrent, peers: PeerList): void => {
+    if (t.superSeeder != null) return
+    for (const p of peers) {
+      if (t.neighbours.length >= maxNeighbours) return
+      let id: string
+      try { id = peerIdFromMultihash(Digest.decode(p.id)).toString() } catch { continue }
+      const addrs: string[] = []
+      for (const a of p.addrs) { try { addrs.push(multiaddr(a).toString()) } catch {} }
+      if (id === localId || t.has(id) || addrs.length === 0) continue
+      open(t, { peerId: id, addrs }).catch((err: any) => { log(`could not reach ${id}: ${err.message}`) })
+    }
+  }
+
+  await node.handle(BLOCK_PROTOCOL, async (stream: Stream, connection: any) => {
+    const remote = connection.remotePeer.toString()
+    const signal = AbortSignal.timeout(DEFAULT_HANDSHAKE_TIMEOUT)
+    try {
+      const messages = readMessages(stream)[Symbol.asyncIterator]()
+      const first = await messages.next()
+      if (first.done === true || first.value.type !== 'hello') throw new WireDecodeError('expected HELLO')
+      const t = torrents.get(CID.decode(first.value.manifestId).toString())
+      if (t == null || signal.aborted) { stream.abort(new Error('unknown manifest')); return }
+      await writeMessage(stream, { type: 'hello', manifestId: first.value.manifestId, seeder: t.superSeeder != null })
+      t.attach(stream, messages, remote, { outbound: false, peers: await peerListFor(t, remote) })
+    } catch (err: any) {
+      log(`rejected a stream from ${remote}: ${err.message}`)
+      stream.abort(err)
+    }
+  }, { maxInboundStreams: 1024, maxOutboundStreams: 1024 } as any)
+
+  const swarm: Swarm = {
+    add (a) {
+      const t = createTorrent({
+        ...a,
+        localId,
+        requestsPerPeer,
+        requestTimeout: init.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT,
+        upload,
+        download,
+        log: log.child(a.store.manifest.imageId),
+        onPeers: (peers) => { onPeers(t, peers) }
+      })
+      torrents.set(a.manifestId, t)
+      return t
+    },
+    get: (id) => torrents.get(id),
+    async connect (t, sources, signal) {
+      await Promise.all(sources.map(async s => { await open(t, s, signal).catch((err: any) => { log(`could not open a session with ${s.peerId}: ${err.message}`) }) }))
+    },
+    async fetchManifest (manifestId, sources, signal) {
+      const errors: string[] = []
+      for (const src of sources) {
+        const sig = AbortSignal.any([AbortSignal.timeout(DEFAULT_HANDSHAKE_TIMEOUT * 3), ...(signal != null ? [signal] : [])])
+        let stream: Stream | undefined
+        try {
+          stream = await node.dialProtocol(dialTarget(src), BLOCK_PROTOCOL, { signal: sig } as any)
+          const messages = await handshake(stream, manifestId, false, sig)
+          await writeMessage(stream, { type: 'manifest-request' })
+          for (let r = await messages.next(); r.done !== true; r = await messages.next()) {
+            if (r.value.type !== 'manifest') continue
+            const got = CID.create(1, 0x55, await sha256.digest(r.value.manifest)).toString()
+            if (got !== manifestId) throw new WireDecodeError(`manifest bytes hash to ${got}`)
+            return { manifestBytes: r.value.manifest, signature: r.value.signature }
+          }
+          throw new WireDecodeError('stream ended without a manifest')
+        } catch (err: any) {
+          errors.push(`${src.peerId}: ${err.message}`)
+        } finally {
+          stream?.abort(new Error('done'))
+        }
+      }
+      throw new WireDecodeError(`could not fetch manifest ${manifestId}: ${errors.join('; ')}`)
+    },
+    async remove (id) {
+      const t = torrents.get(id)
+      if (t == null) return
+      torrents.delete(id)
+      t.stop()
+      await t.store.close()
+    },
+    torrents: () => [...torrents.values()],
+    async stop () {
+      for (const id of [...torrents.keys()]) await swarm.remove(id)
+      await node.unhandle(BLOCK_PROTOCOL)
+    }
+  }
+  return swarm
+}

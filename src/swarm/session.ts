@@ -1,0 +1,201 @@
+/**
+ * One neighbour on one image: the conversation of SPEC.md after HELLO.
+ * Tracks what the neighbour holds, keeps up to `requestsPerPeer` requests in
+ * flight to it (blocks chosen by the torrent's picker), and serves its
+ * requests one at a time through the upload rate limit.
+ */
+import type { Stream } from '@libp2p/interface'
+import { BitSet } from './bitset.js'
+import { writeMessage } from './stream-io.js'
+import type { Message } from './wire.js'
+import { BlockHashMismatchError } from '../errors.js'
+import type { SwarmContext } from './context.js'
+
+/**
+ * A request not answered within this time is given to another neighbour
+ *
+ * @default 30000
+ */
+export const DEFAULT_REQUEST_TIMEOUT = 30_000
+/** Blocks with a bad hash tolerated from one neighbour before dropping it */
+const MAX_STRIKES = 3
+/** Requests a neighbour may queue with us; more is a protocol violation */
+const MAX_QUEUED_REQUESTS = 256
+
+export interface Session {
+  readonly remote: string
+  /** blocks the neighbour holds (or, for a super-seeder, has offered) */
+  readonly remoteHas: BitSet
+  /** tell the neighbour we now hold a block */
+  have: (index: number) => void
+  /** withdraw our request for a block (someone else delivered it) */
+  cancel: (index: number) => void
+  /** send a message (HAVE offers, PEERS) */
+  send: (msg: Message) => void
+  /** issue more requests if the picker has work for this neighbour */
+  pump: () => void
+  /** run until the stream ends */
+  run: () => Promise<void>
+  close: () => void
+}
+
+export function createSession (stream: Stream, messages: AsyncIterator<Message>, remote: string, ctx: SwarmContext): Session {
+  const remoteHas = new BitSet(ctx.store.have.size)
+  const inFlight = new Map<number, number>() // index → time requested
+  const uploads: number[] = []
+  let uploading = false
+  let strikes = 0
+  let closed = false
+  let outbox: Promise<void> = Promise.resolve()
+
+  const send = (msg: Message): void => {
+    if (closed) return
+    outbox = outbox.then(async () => { if (!closed) await writeMessage(stream, msg) }).catch(() => { session.close() })
+  }
+
+  const pump = (): void => {
+    const picker = ctx.picker
+    if (closed || picker == null) return
+    while (inFlight.size < ctx.requestsPerPeer) {
+      const index = picker.pick(remote)
+      if (index === undefined) break
+      inFlight.set(index, Date.now())
+      send({ type: 'request', index })
+    }
+  }
+
+  const serveUploads = async (): Promise<void> => {
+    if (uploading) return
+    uploading = true
+    try {
+      while (uploads.length > 0 && !closed) {
+        const index = uploads.shift() as number
+        const data = await ctx.store.read(index)
+        await ctx.upload.take(data.length, ctx.signal)
+        if (closed) break
+        send({ type: 'block', index, data })
+        await outbox
+        ctx.ledger.sent(remote, data.length)
+        ctx.onUploaded(remote, index)
+      }
+    } catch (err: any) {
+      ctx.log.warn(`upload to ${remote} failed: ${err.message}`)
+      session.close()
+    } finally {
+      uploading = false
+    }
+  }
+
+  const onBlock = async (index: number, data: Uint8Array): Promise<void> => {
+    if (!inFlight.delete(index)) return // cancelled or never asked: ignore
+    await ctx.download.take(data.length, ctx.signal)
+    ctx.ledger.received(remote, data.length)
+    try {
+      const fresh = await ctx.store.write(index, data)
+      if (fresh) ctx.onBlock(index, remote)
+    } catch (err) {
+      if (!(err instanceof BlockHashMismatchError)) throw err
+      ctx.picker?.failed(index, remote)
+      ctx.log.warn(`${remote} sent a corrupt block ${index}`, { strikes: ++strikes })
+      if (strikes >= MAX_STRIKES) { session.close(); return }
+    }
+    pump()
+  }
+
+  const handle = async (msg: Message): Promise<void> => {
+    switch (msg.type) {
+      case 'bitfield': {
+        const bits = BitSet.fromBytes(remoteHas.size, msg.bits)
+        for (let i = 0; i < bits.size; i++) if (bits.get(i)) remoteHas.set(i)
+        ctx.picker?.addPeer(remote, remoteHas)
+        ctx.onRemoteHas(remote, remoteHas)
+        pump()
+        break
+      }
+      case 'have':
+        if (msg.index < remoteHas.size && remoteHas.set(msg.index)) {
+          ctx.picker?.peerHas(remote, msg.index)
+          ctx.onRemoteHave(remote, msg.index)
+          pump()
+        }
+        break
+      case 'request':
+        if (msg.index < remoteHas.size && ctx.store.have.get(msg.index) && uploads.length < MAX_QUEUED_REQUESTS) {
+          uploads.push(msg.index)
+          void serveUploads()
+        } else {
+          send({ type: 'reject', index: msg.index })
+        }
+        break
+      case 'cancel': {
+        const at = uploads.indexOf(msg.index)
+        if (at >= 0) uploads.splice(at, 1)
+        break
+      }
+      case 'reject':
+        if (inFlight.delete(msg.index)) {
+          ctx.picker?.failed(msg.index, remote)
+          setTimeout(pump, 100)
+        }
+        break
+      case 'block':
+        await onBlock(msg.index, msg.data instanceof Uint8Array ? msg.data : msg.data.subarray())
+        break
+      case 'manifest-request':
+        send({ type: 'manifest', manifest: ctx.manifestBytes, signature: ctx.signature })
+        break
+      case 'peers':
+        ctx.onPeers(remote, msg.peers)
+        break
+      default:
+        break
+    }
+  }
+
+  const timer = setInterval(() => {
+    const now = Date.now()
+    for (const [index, at] of inFlight) {
+      if (now - at > ctx.requestTimeout) {
+        inFlight.delete(index)
+        ctx.picker?.failed(index, remote)
+      }
+    }
+    pump()
+  }, 1000)
+  timer.unref()
+
+  const session: Session = {
+    remote,
+    remoteHas,
+    have: (index) => { send({ type: 'have', index }) },
+    cancel (index) {
+      if (inFlight.delete(index)) send({ type: 'cancel', index })
+    },
+    send,
+    pump,
+    async run () {
+      try {
+        while (!closed) {
+          const next = await messages.next()
+          if (next.done === true) break
+          await handle(next.value)
+        }
+      } catch (err: any) {
+        if (!closed) ctx.log(`session with ${remote} ended: ${err.message}`)
+      } finally {
+        session.close()
+      }
+    },
+    close () {
+      if (closed) return
+      closed = true
+      clearInterval(timer)
+      for (const index of inFlight.keys()) ctx.picker?.failed(index, remote)
+      inFlight.clear()
+      ctx.picker?.removePeer(remote)
+      ctx.onClose(session)
+      stream.close().catch(() => { stream.abort(new Error('closed')) })
+    }
+  }
+  return session
+}

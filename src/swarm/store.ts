@@ -1,0 +1,166 @@
+/**
+ * Block stores: where a node reads the blocks it serves and writes the
+ * blocks it downloads. A source store serves a complete local file (the
+ * seeder's image); a partial store fills a preallocated `.part` file, verifying
+ * each block by its hash before it is written and persisting which blocks it
+ * holds so a restarted peer resumes.
+ */
+import { createHash } from 'node:crypto'
+import { open, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import type { FileHandle } from 'node:fs/promises'
+import { createReadStream } from 'node:fs'
+import { join } from 'node:path'
+import { BitSet } from './bitset.js'
+import { BlockHashMismatchError, ImageHashMismatchError, InputFileError, throwIfAborted } from '../errors.js'
+import { blockCount, blockLength } from '../serve/manifest.js'
+import type { Manifest } from '../serve/manifest.js'
+
+export interface BlockStore {
+  readonly manifest: Manifest
+  /** blocks held (and verified) */
+  readonly have: BitSet
+  /** reads a block this store holds */
+  read: (index: number) => Promise<Uint8Array>
+  /** verifies and stores a block; returns false if it was already held */
+  write: (index: number, data: Uint8Array) => Promise<boolean>
+  /** serve from another file with the same bytes from now on (after a rename into place) */
+  repoint: (path: string) => Promise<void>
+  close: () => Promise<void>
+}
+
+function equalBytes (a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
+/** Checks a block's bytes against the manifest */
+export function blockMatches (m: Manifest, index: number, data: Uint8Array): boolean {
+  return data.length === blockLength(m, index) && equalBytes(createHash('sha256').update(data).digest(), m.blockHashes[index])
+}
+
+async function readBlock (fh: FileHandle, m: Manifest, index: number): Promise<Uint8Array> {
+  const len = blockLength(m, index)
+  const buf = Buffer.allocUnsafe(len)
+  let off = 0
+  while (off < len) {
+    const { bytesRead } = await fh.read(buf, off, len - off, index * m.blockSize + off)
+    if (bytesRead === 0) throw new InputFileError(`image ${m.imageId} is shorter than its manifest: was the file changed while served?`)
+    off += bytesRead
+  }
+  return buf
+}
+
+/** Serves a complete, unchanging local file */
+export async function openSourceStore (path: string, manifest: Manifest): Promise<BlockStore> {
+  let fh = await open(path, 'r')
+  const have = new BitSet(blockCount(manifest.size, manifest.blockSize))
+  for (let i = 0; i < have.size; i++) have.set(i)
+  return {
+    manifest,
+    have,
+    read: async (index) => await readBlock(fh, manifest, index),
+    write: async () => false,
+    async repoint (p) { const old = fh; fh = await open(p, 'r'); await old.close() },
+    close: async () => { await fh.close() }
+  }
+}
+
+export interface PartialStore extends BlockStore {
+  /** path of the `.part` file */
+  readonly partPath: string
+  /** re-reads the whole file and checks the whole-image hash */
+  verifyWhole: (signal?: AbortSignal) => Promise<void>
+  /** forgets the progress record (after the file was moved into place) */
+  finish: () => Promise<void>
+}
+
+/**
+ * Opens (or resumes) a download into `<dir>/<name>.part`, with its progress
+ * record in `<dir>/<name>.progress`. Blocks listed in the progress record are
+ * re-verified on open; those that no longer match are fetched again.
+ *
+ * @param persistEveryMs - how often the progress record is rewritten
+ */
+export async function openPartialStore (dir: string, name: string, manifest: Manifest, persistEveryMs = 1000): Promise<PartialStore> {
+  await mkdir(dir, { recursive: true })
+  const partPath = join(dir, `${name}.part`)
+  const progressPath = join(dir, `${name}.progress`)
+  const n = blockCount(manifest.size, manifest.blockSize)
+  let have = new BitSet(n)
+  const fh = await open(partPath, 'a+').then(async h => { await h.close(); return await open(partPath, 'r+') })
+  const claimed = await readFile(progressPath).then(b => BitSet.fromBytes(n, b)).catch(() => undefined)
+  if (claimed != null) {
+    for (const i of [...Array(n).keys()].filter(i => claimed.get(i))) {
+      const data = await readBlock(fh, manifest, i).catch(() => undefined)
+      if (data != null && blockMatches(manifest, i, data)) have.set(i)
+    }
+  } else {
+    have = new BitSet(n)
+  }
+  await fh.truncate(manifest.size)
+
+  let dirty = false
+  let timer: NodeJS.Timeout | undefined
+  let persisting: Promise<void> = Promise.resolve()
+  const persist = async (): Promise<void> => {
+    if (!dirty) return
+    dirty = false
+    await fh.datasync()
+    await writeFile(progressPath + '.tmp', have.toBytes())
+    await rename(progressPath + '.tmp', progressPath)
+  }
+  const schedule = (): void => {
+    dirty = true
+    timer ??= setTimeout(() => { timer = undefined; persisting = persisting.then(persist).catch(() => {}) }, persistEveryMs)
+  }
+  const stopTimer = async (): Promise<void> => {
+    if (timer != null) { clearTimeout(timer); timer = undefined }
+    await persisting
+  }
+
+  return {
+    manifest,
+    partPath,
+    get have () { return have },
+    read: async (index) => await readBlock(fh, manifest, index),
+    async write (index, data) {
+      if (have.get(index)) return false
+      if (!blockMatches(manifest, index, data)) {
+        throw new BlockHashMismatchError(`block ${index} of image ${manifest.imageId} does not match its hash`)
+      }
+      let off = 0
+      while (off < data.length) {
+        const { bytesWritten } = await fh.write(data, off, data.length - off, index * manifest.blockSize + off)
+        off += bytesWritten
+      }
+      const fresh = have.set(index)
+      schedule()
+      return fresh
+    },
+    async repoint () {},
+    async verifyWhole (signal) {
+      await stopTimer()
+      await persist()
+      const h = createHash('sha256')
+      for await (const chunk of createReadStream(partPath, { highWaterMark: 1024 * 1024, signal }) as AsyncIterable<Buffer>) {
+        throwIfAborted(signal)
+        h.update(chunk)
+      }
+      const got = h.digest('hex')
+      if (got !== manifest.sha256) {
+        await rm(progressPath, { force: true })
+        throw new ImageHashMismatchError(`image ${manifest.imageId}: assembled file hashes to ${got}, manifest says ${manifest.sha256}; it will be downloaded again`)
+      }
+    },
+    async finish () {
+      await stopTimer()
+      await rm(progressPath, { force: true })
+    },
+    async close () {
+      await stopTimer()
+      await persist().catch(() => {})
+      await fh.close()
+    }
+  }
+}

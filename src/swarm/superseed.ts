@@ -1,0 +1,142 @@
+/**
+ * Super-seeding: the seeder reveals its blocks one at a time instead of
+ * announcing them all, so that every block goes out once before any goes out
+ * twice, and peers fetch the rest from each other. Each neighbour is kept
+ * offered `lookahead` blocks it lacks:
+ *
+ * 1. First pass: blocks never sent nor offered, lowest index first.
+ * 2. Afterwards: only blocks no neighbour holds (lost with a peer that left),
+ *    least-sent first.
+ * 3. A neighbour that has reported no new block for `starveMs` while it still
+ *    lacks blocks is offered one block it lacks (rarest first), so a peer cut
+ *    off from the others still finishes.
+ */
+import { BitSet } from './bitset.js'
+
+/**
+ * Offers kept outstanding per neighbour
+ *
+ * @default 8
+ */
+export const DEFAULT_LOOKAHEAD = 8
+/**
+ * Time without progress after which a neighbour is fed directly
+ *
+ * @default 3000
+ */
+export const DEFAULT_STARVE_MS = 3000
+
+export interface SuperSeederInit {
+  blockCount: number
+  /** reveal block `index` to `peer` (send HAVE) */
+  offer: (peer: string, index: number) => void
+  lookahead?: number
+  starveMs?: number
+  now?: () => number
+}
+
+export interface SuperSeeder {
+  addPeer: (peer: string) => void
+  removePeer: (peer: string) => void
+  /** the neighbour reported holding these blocks (BITFIELD) */
+  remoteHas: (peer: string, bits: BitSet) => void
+  /** the neighbour reported one more block (HAVE) */
+  remoteHave: (peer: string, index: number) => void
+  /** a block was sent to the neighbour */
+  uploaded: (peer: string, index: number) => void
+  /** periodic check for starving neighbours */
+  tick: () => void
+  /** how many times each block was sent */
+  readonly sentCounts: Uint32Array
+}
+
+interface PeerState { has: BitSet, offered: Set<number>, lastProgress: number }
+
+export function createSuperSeeder (init: SuperSeederInit): SuperSeeder {
+  const n = init.blockCount
+  const lookahead = init.lookahead ?? DEFAULT_LOOKAHEAD
+  const starveMs = init.starveMs ?? DEFAULT_STARVE_MS
+  const now = init.now ?? Date.now
+  const sent = new Uint32Array(n)
+  const offeredCount = new Uint32Array(n)
+  const holders = new Uint32Array(n)
+  const peers = new Map<string, PeerState>()
+  let firstPassNext = 0 // every block below this was offered or sent at least once
+
+  const give = (peer: string, st: PeerState, index: number): void => {
+    st.offered.add(index)
+    offeredCount[index]++
+    init.offer(peer, index)
+  }
+
+  const retire = (st: PeerState, index: number): void => {
+    if (st.offered.delete(index)) offeredCount[index]--
+  }
+
+  const topUp = (peer: string): void => {
+    const st = peers.get(peer)
+    if (st == null) return
+    while (st.offered.size < lookahead && firstPassNext < n) {
+      const i = firstPassNext++
+      if (sent[i] > 0 || offeredCount[i] > 0 || st.has.get(i)) continue
+      give(peer, st, i)
+    }
+    if (st.offered.size >= lookahead || firstPassNext < n) return
+    for (let i = 0; i < n && st.offered.size < lookahead; i++) {
+      if (holders[i] === 0 && offeredCount[i] === 0 && !st.has.get(i)) give(peer, st, i)
+    }
+  }
+
+  const topUpAll = (): void => { for (const peer of peers.keys()) topUp(peer) }
+
+  return {
+    sentCounts: sent,
+    addPeer (peer) {
+      if (peers.has(peer)) return
+      peers.set(peer, { has: new BitSet(n), offered: new Set(), lastProgress: now() })
+      topUp(peer)
+    },
+    removePeer (peer) {
+      const st = peers.get(peer)
+      if (st == null) return
+      for (const i of st.offered) offeredCount[i]--
+      for (let i = 0; i < n; i++) if (st.has.get(i)) holders[i]--
+      peers.delete(peer)
+      topUpAll()
+    },
+    remoteHas (peer, bits) {
+      const st = peers.get(peer)
+      if (st == null) return
+      for (let i = 0; i < n; i++) {
+        if (bits.get(i) && st.has.set(i)) { holders[i]++; retire(st, i) }
+      }
+      st.lastProgress = now()
+      topUp(peer)
+    },
+    remoteHave (peer, index) {
+      const st = peers.get(peer)
+      if (st == null || index >= n) return
+      if (st.has.set(index)) holders[index]++
+      retire(st, index)
+      st.lastProgress = now()
+      topUp(peer)
+    },
+    uploaded (peer, index) {
+      sent[index]++
+      const st = peers.get(peer)
+      if (st != null) retire(st, index)
+      topUp(peer)
+    },
+    tick () {
+      const t = now()
+      for (const [peer, st] of peers) {
+        if (st.has.full() || st.offered.size > 0 || t - st.lastProgress < starveMs) continue
+        let best = -1
+        for (let i = 0; i < n; i++) {
+          if (!st.has.get(i) && (best < 0 || holders[i] < holders[best])) best = i
+        }
+        if (best >= 0) { give(peer, st, best); st.lastProgress = t }
+      }
+    }
+  }
+}

@@ -1,0 +1,143 @@
+/**
+ * Everything a node does for one manifest: its block store, its sessions with
+ * neighbours, the picker while blocks are missing, and super-seeding when it
+ * is the seeder.
+ */
+import type { Stream } from '@libp2p/interface'
+import { createLedger } from './ledger.js'
+import type { Ledger } from './ledger.js'
+import { createPicker } from './picker.js'
+import { createSession } from './session.js'
+import type { Session } from './session.js'
+import { createSuperSeeder } from './superseed.js'
+import type { SuperSeeder } from './superseed.js'
+import type { SwarmContext } from './context.js'
+import type { BlockStore } from './store.js'
+import type { TokenBucket } from './token-bucket.js'
+import type { Logger } from '../log.js'
+import type { Message } from './wire.js'
+
+export type PeerList = Array<{ id: Uint8Array, addrs: Uint8Array[] }>
+
+export interface TorrentInit {
+  manifestId: string
+  /** signed manifest, handed to neighbours that ask for it */
+  manifestBytes: Uint8Array
+  signature: Uint8Array
+  store: BlockStore
+  /** super-seed (seeder role) instead of announcing every block */
+  superSeed: boolean
+  requestsPerPeer: number
+  requestTimeout: number
+  upload: TokenBucket
+  download: TokenBucket
+  log: Logger
+  /** our own peer id */
+  localId: string
+  /** a neighbour told us of other nodes on this manifest */
+  onPeers: (peers: PeerList) => void
+}
+
+export interface Torrent {
+  readonly manifestId: string
+  readonly manifestBytes: Uint8Array
+  readonly signature: Uint8Array
+  readonly store: BlockStore
+  readonly ledger: Ledger
+  readonly superSeeder?: SuperSeeder
+  /** neighbours with an open session */
+  readonly neighbours: string[]
+  /** resolves once every block is held and verified */
+  readonly complete: Promise<void>
+  /**
+   * Runs a session on a stream whose HELLOs were exchanged; `peers` is sent
+   * after the bitfield. When a session with `remote` exists already (both
+   * sides dialled at once) the stream opened by the lower peer id wins.
+   */
+  attach: (stream: Stream, messages: AsyncIterator<Message>, remote: string, opts: { outbound: boolean, peers: PeerList }) => void
+  has: (remote: string) => boolean
+  /** closes every session */
+  stop: () => void
+}
+
+export function createTorrent (init: TorrentInit): Torrent {
+  const { store } = init
+  const n = store.have.size
+  const sessions = new Map<string, Session>()
+  const ledger = createLedger()
+  const controller = new AbortController()
+  let resolveComplete!: () => void
+  const complete = new Promise<void>(resolve => { resolveComplete = resolve })
+  if (store.have.full()) resolveComplete()
+
+  const superSeeder = init.superSeed
+    ? createSuperSeeder({ blockCount: n, offer: (peer, index) => sessions.get(peer)?.have(index), lookahead: init.requestsPerPeer })
+    : undefined
+  const tick = superSeeder != null ? setInterval(() => { superSeeder.tick() }, 1000) : undefined
+  tick?.unref()
+
+  const ctx: SwarmContext = {
+    store,
+    manifestBytes: init.manifestBytes,
+    signature: init.signature,
+    picker: store.have.full() ? undefined : createPicker({ blockCount: n, have: store.have }),
+    requestsPerPeer: init.requestsPerPeer,
+    requestTimeout: init.requestTimeout,
+    upload: init.upload,
+    download: init.download,
+    ledger,
+    log: init.log,
+    signal: controller.signal,
+    onBlock (index, from) {
+      for (const other of ctx.picker?.received(index, from) ?? []) sessions.get(other)?.cancel(index)
+      for (const s of sessions.values()) s.have(index)
+      if (store.have.full()) {
+        ctx.picker = undefined
+        resolveComplete()
+      }
+    },
+    onUploaded: (remote, index) => { superSeeder?.uploaded(remote, index) },
+    onRemoteHas: (remote, bits) => { superSeeder?.remoteHas(remote, bits) },
+    onRemoteHave: (remote, index) => { superSeeder?.remoteHave(remote, index) },
+    onPeers: (_remote, peers) => { init.onPeers(peers) },
+    onClose (session) {
+      if (sessions.get(session.remote) === session) sessions.delete(session.remote)
+      superSeeder?.removePeer(session.remote)
+      for (const s of sessions.values()) s.pump()
+    }
+  }
+
+  return {
+    manifestId: init.manifestId,
+    manifestBytes: init.manifestBytes,
+    signature: init.signature,
+    store,
+    ledger,
+    superSeeder,
+    complete,
+    get neighbours () { return [...sessions.keys()] },
+    has: (remote) => sessions.has(remote),
+    attach (stream, messages, remote, { outbound, peers }) {
+      const existing = sessions.get(remote)
+      if (existing != null) {
+        const initiator = outbound ? init.localId : remote
+        const lower = init.localId < remote ? init.localId : remote
+        if (initiator !== lower) { stream.abort(new Error('duplicate session')); return }
+        existing.close()
+      }
+      const session = createSession(stream, messages, remote, ctx)
+      sessions.set(remote, session)
+      // a super-seeder reveals blocks one by one instead of a full bitfield
+      const bits = superSeeder != null ? new Uint8Array(Math.ceil(n / 8)) : store.have.toBytes()
+      session.send({ type: 'bitfield', count: n, bits })
+      if (peers.length > 0) session.send({ type: 'peers', peers })
+      superSeeder?.addPeer(remote)
+      void session.run()
+    },
+    stop () {
+      controller.abort()
+      if (tick != null) clearInterval(tick)
+      for (const s of [...sessions.values()]) s.close()
+    }
+  }
+}
