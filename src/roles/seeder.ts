@@ -1,0 +1,114 @@
+/**
+ * The seeder role: every `interval`, List → Fetch → Serve → Distribute.
+ * A failing lister keeps the last good list (retrying with back-off) so that
+ * images are never withdrawn because the image service was down; an image
+ * that disappears from a successful listing is withdrawn.
+ */
+import type { Config } from '../config/load.js'
+import { listers } from '../list/lister.js'
+import type { ImageRef } from '../list/lister.js'
+import { fetchers } from '../fetch/fetcher.js'
+import { createSwarmServer } from '../serve/swarm-server.js'
+import type { ImageMeta } from '../serve/meta.js'
+import { createAnnouncer } from '../distribute/announcer.js'
+import type { Logger } from '../log.js'
+import { startBase, startStatusFile } from './common.js'
+
+/** First retry delay after a failed listing. @default 15000 */
+export const DEFAULT_LIST_RETRY = 15_000
+
+export interface Seeder {
+  peerId: string
+  addrs: string[]
+  /** one List → Fetch → Serve → Distribute pass */
+  runOnce: (signal?: AbortSignal) => Promise<void>
+  stop: () => Promise<void>
+}
+
+export async function startSeeder (config: Config, log: Logger): Promise<Seeder> {
+  const lister = listers.get(config.seeder.lister)({ config, log: log.child('list') })
+  const fetcher = fetchers.get(config.seeder.fetcher)({ config, log: log.child('fetch') })
+  const { node, swarm, privateKey } = await startBase(config, '/ip4/0.0.0.0/tcp/4001', log)
+  const self = (): { peerId: string, addrs: string[] } => ({
+    peerId: node.peerId.toString(),
+    addrs: node.getMultiaddrs().map(a => a.toString().replace(/\/p2p\/[^/]+$/, ''))
+  })
+  const server = createSwarmServer({ swarm, privateKey, self, log: log.child('serve') }, { stateDir: config.DEFAULT.state_dir, blockSize: config.swarm.block_size })
+  const announcer = await createAnnouncer({ node, log: log.child('distribute') }, { topic: config.DEFAULT.topic, interval: config.seeder.announce_interval })
+  const controller = new AbortController()
+  let current: ImageRef[] = []
+  let failures = 0
+  let timer: NodeJS.Timeout | undefined
+  let running: Promise<void> = Promise.resolve()
+
+  const runOnce = async (signal?: AbortSignal): Promise<void> => {
+    let listed: ImageRef[]
+    try {
+      listed = await lister.list(signal)
+      failures = 0
+    } catch (err: any) {
+      failures++
+      log.error(`listing images failed (keeping the previous ${current.length}): ${err.message}`)
+      throw err
+    }
+    const wanted = new Set(listed.map(i => i.id))
+    for (const old of current) {
+      if (wanted.has(old.id)) continue
+      log(`image ${old.id} is no longer listed: withdrawing it`)
+      await announcer.withdraw(old.id)
+      await server.unserve(old.id)
+      await fetcher.release?.(old)
+    }
+    current = listed
+    for (const image of listed) {
+      try {
+        const fetched = await fetcher.fetch(image, signal)
+        const meta: ImageMeta = { ...await server.serve(image.id, fetched.path, signal) }
+        if (image.name != null) meta.name = image.name
+        if (image.diskFormat != null) meta.diskFormat = image.diskFormat
+        const before = announcer.catalogue().find(m => m.imageId === image.id)
+        if (before?.manifestId !== meta.manifestId) {
+          log(`serving image ${image.id}`, { size: meta.size, manifest: meta.manifestId })
+          await announcer.cache(meta)
+        }
+      } catch (err: any) {
+        if (signal?.aborted === true) throw err
+        log.error(`image ${image.id}: ${err.message} (will retry next period)`)
+      }
+    }
+  }
+
+  const schedule = (ms: number): void => {
+    timer = setTimeout(() => {
+      running = runOnce(controller.signal)
+        .then(() => { schedule(config.seeder.interval) })
+        .catch(() => { if (!controller.signal.aborted) schedule(Math.min(config.seeder.interval, DEFAULT_LIST_RETRY * 2 ** Math.min(failures - 1, 6))) })
+    }, ms)
+  }
+  schedule(0)
+
+  const stopStatus = startStatusFile(config.DEFAULT.status_file, () => ({
+    role: 'seeder',
+    peerId: node.peerId.toString(),
+    sentBytes: swarm.torrents().reduce((n, t) => n + t.ledger.totalSent, 0),
+    images: announcer.catalogue().map(m => {
+      const t = swarm.get(m.manifestId)
+      return { imageId: m.imageId, size: m.size, sentBytes: t?.ledger.totalSent ?? 0, neighbours: t?.neighbours.length ?? 0 }
+    })
+  }))
+
+  return {
+    peerId: node.peerId.toString(),
+    addrs: self().addrs,
+    runOnce,
+    async stop () {
+      controller.abort()
+      if (timer != null) clearTimeout(timer)
+      await running.catch(() => {})
+      await stopStatus()
+      await announcer.stop()
+      await swarm.stop()
+      await node.stop()
+    }
+  }
+}
