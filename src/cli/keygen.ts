@@ -1,0 +1,35 @@
+import { Command } from 'commander'
+import { existsSync } from 'node:fs'
+import { writeFile, rename } from 'node:fs/promises'
+import { InputFileError } from '../errors.js'
+import { generateSwarmKey } from '../net/swarm-key.js'
+import { writeIdentity } from '../net/identity.js'
+
+export function keygenCommand (): Command {
+  return new Command('keygen')
+    .description('Make a swarm key (shared by every node of one cloud) and/or a node identity (one per node;\n' +
+      'the seeder\'s peer id, printed here, is what peers trust). Existing files are never overwritten.')
+    .option('--swarm-key <file>', 'write a new swarm key here')
+    .option('--identity <file>', 'write a new node identity here and print its peer id')
+    .action(async (opts: { swarmKey?: string, identity?: string }) => {
+      if (opts.swarmKey == null && opts.identity == null) {
+        throw new InputFileError('nothing to do: give --swarm-key FILE and/or --identity FILE')
+      }
+      for (const f of [opts.swarmKey, opts.identity]) {
+        if (f != null && existsSync(f)) throw new InputFileError(`${f} already exists: refusing to overwrite it (remove it first if you really want a new one)`)
+      }
+      if (opts.swarmKey != null) {
+        await writeFile(opts.swarmKey + '.tmp', generateSwarmKey(), { mode: 0o600 }).catch((err: any) => {
+          throw new InputFileError(`cannot write ${opts.swarmKey}: ${err.code ?? err.message}`)
+        })
+        await rename(opts.swarmKey + '.tmp', opts.swarmKey)
+        process.stderr.write(`wrote swarm key ${opts.swarmKey}: copy it to every node\n`)
+      }
+      if (opts.identity != null) {
+        const id = await writeIdentity(opts.identity).catch((err: any) => {
+          throw new InputFileError(`cannot write ${opts.identity}: ${err.code ?? err.message}`)
+        })
+        process.stdout.write(id + '\n')
+      }
+    })
+}

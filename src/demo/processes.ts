@@ -1,0 +1,43 @@
+/** Child processes of the demo (and tests): start `precache` roles, stop them all */
+import { spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
+import { openSync, closeSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { fileURLToPath } from 'node:url'
+
+/** Path of the CLI entry point in the compiled tree */
+export const CLI_ENTRY = fileURLToPath(new URL('../cli/main.js', import.meta.url))
+
+export interface Child { name: string, proc: ChildProcess, logFile: string, exited: Promise<number | null> }
+
+/** Starts `node CLI_ENTRY ...args` with its output going to `logFile` */
+export function startCli (name: string, args: string[], logFile: string): Child {
+  const fd = openSync(logFile, 'a')
+  const proc = spawn(process.execPath, [CLI_ENTRY, ...args], { stdio: ['ignore', fd, fd] })
+  closeSync(fd)
+  const exited = new Promise<number | null>(resolve => { proc.once('exit', code => { resolve(code) }) })
+  return { name, proc, logFile, exited }
+}
+
+/** Stops children with SIGTERM, then SIGKILL after `graceMs` */
+export async function stopAll (children: Child[], graceMs = 5000): Promise<void> {
+  await Promise.all(children.map(async c => {
+    if (c.proc.exitCode != null || c.proc.signalCode != null) return
+    c.proc.kill('SIGTERM')
+    const timer = setTimeout(() => { c.proc.kill('SIGKILL') }, graceMs)
+    await c.exited
+    clearTimeout(timer)
+  }))
+}
+
+/** A TCP port on 127.0.0.1 that was free a moment ago */
+export async function freePort (): Promise<number> {
+  return await new Promise((resolve, reject) => {
+    const srv = createServer()
+    srv.once('error', reject)
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as any).port as number
+      srv.close(() => { resolve(port) })
+    })
+  })
+}

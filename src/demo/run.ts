@@ -1,0 +1,83 @@
+/**
+ * `precache demo`: a random image, one seeder and N peers as separate
+ * processes on loopback, live progress, a verified result.
+ */
+import { mkdtemp, rm, stat } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { PrecacheError } from '../errors.js'
+import { formatBytes } from '../config/units.js'
+import { createCluster, seederSentBytes } from './cluster.js'
+import { sha256File, writeRandomImage } from './image.js'
+import { createProgress } from './progress.js'
+
+export interface DemoOptions { peers: number, size: number, blockSize?: number, timeoutMs: number, keep: boolean }
+
+export interface DemoResult {
+  peers: number
+  sizeBytes: number
+  seconds: number
+  originEgressBytes: number
+  originEgressRatio: number
+  allVerified: boolean
+  perPeer: Array<{ peer: string, seconds: number, verified: boolean, receivedBytes: number, sentBytes: number }>
+}
+
+export class DemoFailedError extends PrecacheError {
+  override readonly name = 'DemoFailedError'
+}
+
+const IMAGE = 'demo-image.raw'
+
+export async function runDemo (opts: DemoOptions, out: NodeJS.WriteStream, signal: AbortSignal): Promise<DemoResult> {
+  const dir = await mkdtemp(join(tmpdir(), 'precache-demo-'))
+  const cluster = await createCluster({ dir, seederArgs: opts.blockSize != null ? ['--block-size', String(opts.blockSize)] : [] })
+  try {
+    out.write(`writing a ${formatBytes(opts.size)} random image in ${dir}\n`)
+    const sha = await writeRandomImage(join(cluster.imagesDir, IMAGE), opts.size)
+    const seeder = await cluster.startSeeder()
+    const started = Date.now()
+    for (let i = 1; i <= opts.peers; i++) await cluster.startPeer(i)
+    out.write(`seeder ${cluster.seederId} and ${opts.peers} peers started (logs in ${dir})\n`)
+    const progress = createProgress(out, opts.size)
+    const finished = new Map<number, number>()
+    while (finished.size < opts.peers) {
+      if (signal.aborted) throw new DemoFailedError('interrupted')
+      if (Date.now() - started > opts.timeoutMs) throw new DemoFailedError(`not finished after ${opts.timeoutMs / 1000}s; see the logs in ${dir} (use --keep to keep them)`)
+      for (const c of [seeder, ...cluster.peers.map(p => p.child)]) {
+        if (c.proc.exitCode != null) throw new DemoFailedError(`${c.name} exited with code ${c.proc.exitCode}; its log: ${c.logFile}`)
+      }
+      const rows = []
+      for (const p of cluster.peers) {
+        const img = (await cluster.readStatus(p.statusFile))?.images?.find((i: any) => i.imageId === IMAGE)
+        if (!finished.has(p.index) && img?.state === 'cached' && await stat(join(p.cacheDir, IMAGE)).then(() => true, () => false)) {
+          finished.set(p.index, img.seconds)
+        }
+        rows.push({ name: `peer-${p.index}`, have: finished.has(p.index) ? 1 : img?.have ?? 0, blocks: finished.has(p.index) ? 1 : img?.blocks ?? 0, bytes: opts.size, seconds: img?.seconds ?? 0, state: img?.state ?? 'waiting' })
+      }
+      progress.update(rows)
+      await new Promise(resolve => setTimeout(resolve, 200))
+    }
+    const seconds = (Date.now() - started) / 1000
+    await new Promise(resolve => setTimeout(resolve, 1200)) // one more status snapshot from everyone
+    const originEgressBytes = await seederSentBytes(cluster)
+    const perPeer = []
+    for (const p of cluster.peers) {
+      const img = (await cluster.readStatus(p.statusFile))?.images?.find((i: any) => i.imageId === IMAGE)
+      const verified = await sha256File(join(p.cacheDir, IMAGE)) === sha
+      perPeer.push({ peer: `peer-${p.index}`, seconds: finished.get(p.index) ?? 0, verified, receivedBytes: img?.receivedBytes ?? 0, sentBytes: img?.sentBytes ?? 0 })
+    }
+    return {
+      peers: opts.peers,
+      sizeBytes: opts.size,
+      seconds,
+      originEgressBytes,
+      originEgressRatio: originEgressBytes / opts.size,
+      allVerified: perPeer.every(p => p.verified),
+      perPeer
+    }
+  } finally {
+    await cluster.stop()
+    if (!opts.keep) await rm(dir, { recursive: true, force: true })
+  }
+}
