@@ -1,0 +1,38 @@
+import test from 'ava'
+import fc from 'fast-check'
+import { decodeAnnouncement, encodeAnnouncement } from '../../src/distribute/announcement.js'
+import { WireDecodeError } from '../../src/errors.js'
+
+const meta = {
+  imageId: 'ubuntu-24.04',
+  manifestId: 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy',
+  size: 123,
+  blockSize: 1048576,
+  sha256: 'c'.repeat(64),
+  seeders: [{ peerId: '12D3KooWAfW2jWt4AGETVDVynNkfDxwgUdDgkeAt3SwpomLjCMeC', addrs: ['/ip4/127.0.0.1/tcp/4001'] }]
+}
+
+test('announcements round-trip', t => {
+  t.deepEqual(decodeAnnouncement(encodeAnnouncement({ type: 'cache', meta })), { type: 'cache', meta })
+  t.deepEqual(decodeAnnouncement(encodeAnnouncement({ type: 'withdraw', imageId: 'a' })), { type: 'withdraw', imageId: 'a' })
+  t.deepEqual(decodeAnnouncement(encodeAnnouncement({ type: 'catalogue', images: [meta, meta] })), { type: 'catalogue', images: [meta, meta] })
+})
+
+test('path-like image ids and bad hashes are refused', t => {
+  t.throws(() => decodeAnnouncement(encodeAnnouncement({ type: 'cache', meta: { ...meta, imageId: '../../etc/passwd' } })), { instanceOf: WireDecodeError })
+  t.throws(() => decodeAnnouncement(encodeAnnouncement({ type: 'cache', meta: { ...meta, sha256: 'zz' } })), { instanceOf: WireDecodeError })
+  t.throws(() => decodeAnnouncement(encodeAnnouncement({ type: 'cache', meta: { ...meta, size: -1 } })), { instanceOf: WireDecodeError })
+  t.throws(() => decodeAnnouncement(encodeAnnouncement({ type: 'cache', meta: { ...meta, seeders: [] } })), { instanceOf: WireDecodeError })
+})
+
+test('property: arbitrary bytes and arbitrary JSON only ever raise WireDecodeError', t => {
+  const check = (bytes: Uint8Array): void => {
+    try { decodeAnnouncement(bytes) } catch (err) { if (!(err instanceof WireDecodeError)) throw err }
+  }
+  fc.assert(fc.property(fc.uint8Array({ maxLength: 2048 }), check), { numRuns: 2000 })
+  fc.assert(fc.property(fc.jsonValue(), fc.constantFrom('cache', 'withdraw', 'catalogue', 'x'), (v, type) => {
+    check(new TextEncoder().encode(JSON.stringify(v)))
+    check(new TextEncoder().encode(JSON.stringify({ v: 1, type, meta: v, images: [v], imageId: v })))
+  }), { numRuns: 2000 })
+  t.pass()
+})

@@ -1,0 +1,40 @@
+import { mkdtemp, readFile, stat } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createCluster } from '../../src/demo/cluster.js'
+import type { Cluster, PeerHandle } from '../../src/demo/cluster.js'
+
+export async function newCluster (name: string, opts: { seederArgs?: string[], peerArgs?: string[] } = {}): Promise<Cluster> {
+  return await createCluster({ dir: await mkdtemp(join(tmpdir(), `pc-${name}-`)), ...opts })
+}
+
+/** Polls `check` every 100 ms until it returns a value other than undefined/false */
+export async function waitFor<T> (what: string, check: () => Promise<T | undefined | false>, timeoutMs = 120_000): Promise<T> {
+  const until = Date.now() + timeoutMs
+  while (Date.now() < until) {
+    const v = await check()
+    if (v !== undefined && v !== false) return v
+    await new Promise(resolve => setTimeout(resolve, 100))
+  }
+  throw new Error(`timed out waiting for ${what}`)
+}
+
+export async function exists (path: string): Promise<boolean> {
+  return await stat(path).then(() => true, () => false)
+}
+
+/** the image entry in a peer's status file */
+export async function imageStatus (c: Cluster, p: PeerHandle, imageId: string): Promise<any> {
+  return (await c.readStatus(p.statusFile))?.images?.find((i: any) => i.imageId === imageId)
+}
+
+export async function waitCached (c: Cluster, p: PeerHandle, imageId: string, timeoutMs = 120_000): Promise<void> {
+  await waitFor(`${p.child.name} to cache ${imageId} (log: ${p.child.logFile})`, async () => {
+    if (p.child.proc.exitCode != null) throw new Error(`${p.child.name} exited: ${await readFile(p.child.logFile, 'utf8')}`)
+    return await exists(join(p.cacheDir, imageId)) && (await imageStatus(c, p, imageId))?.state === 'cached'
+  }, timeoutMs)
+}
+
+export async function logOf (p: PeerHandle): Promise<string> {
+  return await readFile(p.child.logFile, 'utf8')
+}

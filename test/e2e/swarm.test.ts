@@ -1,0 +1,78 @@
+/**
+ * Real multi-process tests on loopback: a seeder and peers as separate
+ * `precache` processes, talking libp2p over TCP.
+ */
+import test from 'ava'
+import { join } from 'node:path'
+import { readdir } from 'node:fs/promises'
+import { seederSentBytes } from '../../src/demo/cluster.js'
+import { sha256File, writeRandomImage } from '../../src/demo/image.js'
+import { generateSwarmKey } from '../../src/net/swarm-key.js'
+import { writeFile } from 'node:fs/promises'
+import { imageStatus, logOf, newCluster, waitCached, waitFor } from './helpers.js'
+
+const MiB = 1024 * 1024
+
+test('one seeder and four peers: every copy is byte-identical, origin egress < 1.5× the size; a late fifth peer gets it mostly from peers', async t => {
+  const c = await newCluster('four')
+  t.teardown(c.stop)
+  const size = 64 * MiB
+  const sha = await writeRandomImage(join(c.imagesDir, 'img-64'), size)
+  await c.startSeeder()
+  const peers = await Promise.all([1, 2, 3, 4].map(async i => await c.startPeer(i)))
+  await Promise.all(peers.map(async p => { await waitCached(c, p, 'img-64') }))
+  for (const p of peers) t.is(await sha256File(join(p.cacheDir, 'img-64')), sha, `${p.child.name} holds the exact bytes`)
+  await new Promise(resolve => setTimeout(resolve, 1200))
+  const egress = await seederSentBytes(c)
+  t.log(`origin egress ${(egress / size).toFixed(3)}× the image`)
+  t.true(egress >= size, 'the seeder sent every byte at least once')
+  t.true(egress < 1.5 * size, `origin egress ${egress} < 1.5 × ${size}`)
+
+  const late = await c.startPeer(5)
+  await waitCached(c, late, 'img-64')
+  t.is(await sha256File(join(late.cacheDir, 'img-64')), sha)
+  const line = (await logOf(late)).split('\n').find(l => l.includes('cached image img-64')) ?? ''
+  const fromSeeders = Number(/fromSeeders=(\d+)/.exec(line)?.[1])
+  const fromPeers = Number(/fromPeers=(\d+)/.exec(line)?.[1])
+  t.log(`late peer: ${fromSeeders} bytes from the seeder, ${fromPeers} from peers`)
+  t.true(fromPeers > fromSeeders, 'the late peer got most bytes from peers')
+})
+
+test('a peer killed mid-transfer resumes from its verified blocks and finishes', async t => {
+  const c = await newCluster('resume', { peerArgs: ['--download-rate', '40MiB/s'] })
+  t.teardown(c.stop)
+  const size = 48 * MiB
+  const sha = await writeRandomImage(join(c.imagesDir, 'img-r'), size)
+  await c.startSeeder()
+  const p = await c.startPeer(1)
+  const partial = await waitFor('some blocks to arrive', async () => {
+    const s = await imageStatus(c, p, 'img-r')
+    return s != null && s.have >= 8 && s.have < s.blocks ? s.have as number : undefined
+  })
+  p.child.proc.kill('SIGKILL')
+  await p.child.exited
+  const staged = await readdir(join(p.cacheDir, '.precache'))
+  t.true(staged.some(f => f.endsWith('.part')), 'a .part file is left for the resume')
+  t.false((await readdir(p.cacheDir)).includes('img-r'), 'nothing half-written in place')
+  const again = await c.startPeer(1)
+  await waitCached(c, again, 'img-r')
+  t.is(await sha256File(join(again.cacheDir, 'img-r')), sha)
+  const resumed = /resuming image img-r verifiedBlocks=(\d+)/.exec(await logOf(again))
+  t.truthy(resumed, 'the restarted peer says it resumed')
+  t.true(Number(resumed?.[1]) >= Math.min(partial, 8) - 1, `kept verified blocks (had ${partial} before the kill, ${resumed?.[1]} after)`)
+})
+
+test('a node with the wrong swarm key cannot connect', async t => {
+  const c = await newCluster('wrongkey')
+  t.teardown(c.stop)
+  await writeRandomImage(join(c.imagesDir, 'img-k'), 2 * MiB)
+  const wrongKey = join(c.dir, 'wrong.key')
+  await writeFile(wrongKey, generateSwarmKey())
+  await c.startSeeder()
+  const good = await c.startPeer(1)
+  const bad = await c.startPeer(2, { swarmKey: wrongKey })
+  await waitCached(c, good, 'img-k')
+  await waitFor('the wrong-key peer to report it cannot reach the seeder', async () => (await logOf(bad)).includes('cannot reach seeder'), 30_000)
+  t.is(await imageStatus(c, bad, 'img-k'), undefined, 'the wrong-key peer never heard of the image')
+  t.false((await readdir(bad.cacheDir).catch(() => [])).includes('img-k'))
+})
