@@ -7,6 +7,7 @@ import { seederCommand } from './seeder.js'
 import { peerCommand } from './peer.js'
 import { keygenCommand } from './keygen.js'
 import { demoCommand } from './demo.js'
+import { configReference } from '../config/reference.js'
 
 const program = new Command('precache')
   .description('Pre-cache VM images on every compute host, peer-to-peer.\n\n' +
@@ -19,6 +20,10 @@ const program = new Command('precache')
 for (const make of [seederCommand, peerCommand, keygenCommand, demoCommand]) {
   program.addCommand(make().exitOverride())
 }
+
+program.addCommand(new Command('config-reference')
+  .description('Print the configuration reference (every option, its flag and default) as markdown')
+  .action(() => { process.stdout.write(configReference()) }), { hidden: true })
 
 try {
   await program.parseAsync(process.argv)

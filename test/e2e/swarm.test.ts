@@ -74,5 +74,5 @@ test('a node with the wrong swarm key cannot connect', async t => {
   await waitCached(c, good, 'img-k')
   await waitFor('the wrong-key peer to report it cannot reach the seeder', async () => (await logOf(bad)).includes('cannot reach seeder'), 30_000)
   t.is(await imageStatus(c, bad, 'img-k'), undefined, 'the wrong-key peer never heard of the image')
-  t.false((await readdir(bad.cacheDir).catch(() => [])).includes('img-k'))
+  t.false((await readdir(bad.cacheDir).catch((): string[] => [])).includes('img-k'))
 })
