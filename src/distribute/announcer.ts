@@ -15,6 +15,8 @@ export const CATALOGUE_PROTOCOL = '/precache/catalogue/1.0.0'
 
 /** @default 30000 */
 export const DEFAULT_ANNOUNCE_INTERVAL = 30_000
+/** Delay before re-sending the catalogue to nodes that just subscribed. @default 500 */
+export const DEFAULT_JOIN_DEBOUNCE = 500
 
 export interface Announcer {
   /** announce an image (new or changed) */
@@ -49,6 +51,18 @@ export async function createAnnouncer (components: { node: PrecacheNode, log: Lo
     }
   })
 
+  // a node that subscribes may have missed earlier announcements: re-send the
+  // catalogue shortly after (debounced, so a crowd joining costs one message)
+  let joinTimer: NodeJS.Timeout | undefined
+  const onSubscription = (evt: any): void => {
+    if (!evt.detail.subscriptions.some((s: any) => s.topic === init.topic && s.subscribe === true)) return
+    joinTimer ??= setTimeout(() => {
+      joinTimer = undefined
+      if (images.size > 0) void publish({ type: 'catalogue', images: [...images.values()] })
+    }, DEFAULT_JOIN_DEBOUNCE)
+  }
+  pubsub.addEventListener('subscription-change', onSubscription)
+
   const timer = setInterval(() => { void publish({ type: 'catalogue', images: [...images.values()] }) }, init.interval ?? DEFAULT_ANNOUNCE_INTERVAL)
   timer.unref()
 
@@ -64,6 +78,8 @@ export async function createAnnouncer (components: { node: PrecacheNode, log: Lo
     catalogue: () => [...images.values()],
     async stop () {
       clearInterval(timer)
+      if (joinTimer != null) clearTimeout(joinTimer)
+      pubsub.removeEventListener('subscription-change', onSubscription)
       await node.unhandle(CATALOGUE_PROTOCOL)
       pubsub.unsubscribe(init.topic)
     }

@@ -2,9 +2,9 @@
  * The block-exchange wire protocol (spec: ./SPEC.md). One module: message
  * types, bounds, encoder and incremental decoder.
  *
- * TODO(helper): implement encode/createDecoder per SPEC.md.
  */
 import { Uint8ArrayList } from 'uint8arraylist'
+import { WireDecodeError } from '../errors.js'
 
 /** libp2p protocol id of the block exchange */
 export const BLOCK_PROTOCOL = '/precache/blocks/1.0.0'
@@ -12,8 +12,8 @@ export const BLOCK_PROTOCOL = '/precache/blocks/1.0.0'
 /** Smallest and largest block size a manifest may declare */
 export const MIN_BLOCK_SIZE = 16 * 1024
 export const MAX_BLOCK_SIZE = 16 * 1024 * 1024
-/** Most blocks an image may have (bitfield ≤ 512 KiB, manifest hashes ≤ 128 MiB) */
-export const MAX_BLOCKS = 1 << 22
+/** Most blocks an image may have (bitfield ≤ 128 KiB, manifest hashes ≤ 32 MiB) */
+export const MAX_BLOCKS = 1 << 20
 /** Largest encoded manifest accepted (header + 32 bytes per block) */
 export const MAX_MANIFEST_BYTES = 64 * 1024 + 32 * MAX_BLOCKS
 /** Largest signature accepted */
@@ -63,9 +63,93 @@ export interface DecoderLimits {
   maxManifestBytes?: number
 }
 
-/** Encodes a message as one or more chunks to send in order (BLOCK data is not copied) */
+const T_HELLO = 0x01
+const T_MANIFEST_REQUEST = 0x02
+const T_MANIFEST = 0x03
+const T_BITFIELD = 0x04
+const T_HAVE = 0x05
+const T_REQUEST = 0x06
+const T_CANCEL = 0x07
+const T_BLOCK = 0x08
+const T_REJECT = 0x09
+const T_PEERS = 0x0a
+
+const INDEX_TYPES: Record<number, 'have' | 'request' | 'cancel' | 'reject'> = { [T_HAVE]: 'have', [T_REQUEST]: 'request', [T_CANCEL]: 'cancel', [T_REJECT]: 'reject' }
+const TYPE_CODES = { have: T_HAVE, request: T_REQUEST, cancel: T_CANCEL, reject: T_REJECT }
+
+function bad (why: string): never {
+  throw new WireDecodeError(`invalid message: ${why}`)
+}
+
+function varint (n: number): Uint8Array {
+  const out: number[] = []
+  while (n >= 0x80) { out.push((n & 0x7f) | 0x80); n = Math.floor(n / 128) }
+  out.push(n)
+  return Uint8Array.from(out)
+}
+
+function u32 (n: number): Uint8Array {
+  const b = new Uint8Array(4)
+  new DataView(b.buffer).setUint32(0, n)
+  return b
+}
+
+function frame (type: number, parts: Uint8Array[]): Uint8Array[] {
+  const len = 1 + parts.reduce((n, p) => n + p.length, 0)
+  return [Uint8Array.from([...varint(len), type]), ...parts]
+}
+
+function checkIndex (i: number): void {
+  if (!Number.isInteger(i) || i < 0 || i >= MAX_BLOCKS) throw new RangeError(`block index ${i} out of range`)
+}
+
+/**
+ * Encodes a message as chunks to send in order (BLOCK data is not copied).
+ * Throws RangeError when the message breaks the protocol's bounds: that is a
+ * programming error on our side, never input from the network.
+ */
 export function encode (msg: Message): Uint8Array[] {
-  throw new Error('not implemented')
+  switch (msg.type) {
+    case 'hello':
+      if (msg.manifestId.length < 1 || msg.manifestId.length > MAX_CID_BYTES) throw new RangeError('CID length out of range')
+      return frame(T_HELLO, [Uint8Array.of(msg.seeder ? 1 : 0), msg.manifestId])
+    case 'manifest-request':
+      return frame(T_MANIFEST_REQUEST, [])
+    case 'manifest': {
+      if (msg.signature.length < 1 || msg.signature.length > MAX_SIGNATURE_BYTES) throw new RangeError('signature length out of range')
+      if (msg.manifest.length < 1 || msg.manifest.length > MAX_MANIFEST_BYTES) throw new RangeError('manifest length out of range')
+      const sl = new Uint8Array(2)
+      new DataView(sl.buffer).setUint16(0, msg.signature.length)
+      return frame(T_MANIFEST, [sl, msg.signature, msg.manifest])
+    }
+    case 'bitfield':
+      if (msg.count < 1 || msg.count > MAX_BLOCKS || msg.bits.length !== Math.ceil(msg.count / 8)) throw new RangeError('bitfield size mismatch')
+      return frame(T_BITFIELD, [u32(msg.count), msg.bits])
+    case 'have': case 'request': case 'cancel': case 'reject':
+      checkIndex(msg.index)
+      return frame(TYPE_CODES[msg.type], [u32(msg.index)])
+    case 'block': {
+      checkIndex(msg.index)
+      const data = msg.data instanceof Uint8Array ? msg.data : msg.data.subarray()
+      if (data.length < 1 || data.length > MAX_BLOCK_SIZE) throw new RangeError('block size out of range')
+      return frame(T_BLOCK, [u32(msg.index), data])
+    }
+    case 'peers': {
+      if (msg.peers.length > MAX_PEERS) throw new RangeError('too many peers')
+      const parts: Uint8Array[] = [Uint8Array.of(msg.peers.length)]
+      for (const p of msg.peers) {
+        if (p.id.length < 1 || p.id.length > MAX_PEER_ID_BYTES || p.addrs.length > MAX_ADDRS_PER_PEER) throw new RangeError('peer entry out of range')
+        parts.push(Uint8Array.of(p.id.length), p.id, Uint8Array.of(p.addrs.length))
+        for (const a of p.addrs) {
+          if (a.length < 1 || a.length > MAX_ADDR_BYTES) throw new RangeError('address length out of range')
+          const l = new Uint8Array(2)
+          new DataView(l.buffer).setUint16(0, a.length)
+          parts.push(l, a)
+        }
+      }
+      return frame(T_PEERS, parts)
+    }
+  }
 }
 
 export interface Decoder {
@@ -77,6 +161,127 @@ export interface Decoder {
   readonly buffered: number
 }
 
-export function createDecoder (limits?: DecoderLimits): Decoder {
-  throw new Error('not implemented')
+/** Parses one frame body (type byte + payload) */
+function decodeBody (body: Uint8ArrayList, maxBlock: number, maxManifest: number): Message {
+  const type = body.get(0)
+  const len = body.byteLength - 1
+  const view = (): DataView => { const b = body.subarray(1); return new DataView(b.buffer, b.byteOffset, b.byteLength) }
+  switch (type) {
+    case T_HELLO: {
+      if (len < 2 || len > 1 + MAX_CID_BYTES) bad('HELLO length')
+      const flags = body.get(1)
+      if ((flags & 0xfe) !== 0) bad('HELLO has unknown flags')
+      return { type: 'hello', seeder: (flags & 1) === 1, manifestId: body.subarray(2) }
+    }
+    case T_MANIFEST_REQUEST:
+      if (len !== 0) bad('MANIFEST_REQUEST has a payload')
+      return { type: 'manifest-request' }
+    case T_MANIFEST: {
+      if (len < 3) bad('MANIFEST too short')
+      const sigLen = view().getUint16(0)
+      if (sigLen < 1 || sigLen > MAX_SIGNATURE_BYTES) bad('MANIFEST signature length')
+      const mLen = len - 2 - sigLen
+      if (mLen < 1 || mLen > maxManifest) bad('MANIFEST length')
+      return { type: 'manifest', signature: body.subarray(3, 3 + sigLen), manifest: body.subarray(3 + sigLen) }
+    }
+    case T_BITFIELD: {
+      if (len < 5) bad('BITFIELD too short')
+      const count = view().getUint32(0)
+      if (count < 1 || count > MAX_BLOCKS) bad('BITFIELD count')
+      if (len - 4 !== Math.ceil(count / 8)) bad('BITFIELD length does not match its count')
+      const bits = body.subarray(5)
+      const spare = bits.length * 8 - count
+      if (spare > 0 && (bits[bits.length - 1] & ((1 << spare) - 1)) !== 0) bad('BITFIELD spare bits set')
+      return { type: 'bitfield', count, bits }
+    }
+    case T_HAVE: case T_REQUEST: case T_CANCEL: case T_REJECT: {
+      if (len !== 4) bad('index message length')
+      const index = view().getUint32(0)
+      if (index >= MAX_BLOCKS) bad('block index out of range')
+      return { type: INDEX_TYPES[type], index }
+    }
+    case T_BLOCK: {
+      if (len < 5 || len - 4 > maxBlock) bad('BLOCK length')
+      const index = view().getUint32(0)
+      if (index >= MAX_BLOCKS) bad('block index out of range')
+      return { type: 'block', index, data: body.sublist(5) }
+    }
+    case T_PEERS: {
+      const b = body.subarray(1)
+      const dv = new DataView(b.buffer, b.byteOffset, b.byteLength)
+      let off = 0
+      const need = (n: number): void => { if (off + n > b.length) bad('PEERS truncated') }
+      need(1)
+      const count = b[off++]
+      if (count > MAX_PEERS) bad('PEERS count')
+      const peers: Array<{ id: Uint8Array, addrs: Uint8Array[] }> = []
+      for (let p = 0; p < count; p++) {
+        need(1)
+        const idLen = b[off++]
+        if (idLen < 1 || idLen > MAX_PEER_ID_BYTES) bad('PEERS id length')
+        need(idLen + 1)
+        const id = b.subarray(off, off + idLen)
+        off += idLen
+        const na = b[off++]
+        if (na > MAX_ADDRS_PER_PEER) bad('PEERS address count')
+        const addrs: Uint8Array[] = []
+        for (let a = 0; a < na; a++) {
+          need(2)
+          const al = dv.getUint16(off)
+          off += 2
+          if (al < 1 || al > MAX_ADDR_BYTES) bad('PEERS address length')
+          need(al)
+          addrs.push(b.subarray(off, off + al))
+          off += al
+        }
+        peers.push({ id, addrs })
+      }
+      if (off !== b.length) bad('PEERS has trailing bytes')
+      return { type: 'peers', peers }
+    }
+    default:
+      bad(`unknown type 0x${type.toString(16)}`)
+  }
+}
+
+/** Incremental decoder with bounded buffering; see SPEC.md for the bounds */
+export function createDecoder (limits: DecoderLimits = {}): Decoder {
+  const maxBlock = limits.maxBlockSize ?? MAX_BLOCK_SIZE
+  const maxManifest = limits.maxManifestBytes ?? MAX_MANIFEST_BYTES
+  const maxFrame = Math.max(5 + maxBlock, 3 + MAX_SIGNATURE_BYTES + maxManifest, 5 + Math.ceil(MAX_BLOCKS / 8), 2 + MAX_PEERS * (2 + MAX_PEER_ID_BYTES + MAX_ADDRS_PER_PEER * (2 + MAX_ADDR_BYTES)))
+  const buf = new Uint8ArrayList()
+  let want = -1 // body length of the frame being read, -1 while reading its varint
+  let headerLen = 0
+
+  const readVarint = (): boolean => {
+    let n = 0
+    for (let i = 0; i < buf.byteLength; i++) {
+      if (i >= 5) bad('length prefix longer than 5 bytes')
+      const b = buf.get(i)
+      n += (b & 0x7f) * 2 ** (7 * i)
+      if ((b & 0x80) === 0) {
+        if (n < 1 || n > maxFrame) bad(`frame length ${n} out of bounds`)
+        want = n
+        headerLen = i + 1
+        return true
+      }
+    }
+    if (buf.byteLength >= 5) bad('length prefix longer than 5 bytes')
+    return false
+  }
+
+  return {
+    push (chunk) {
+      buf.append(chunk)
+    },
+    next () {
+      if (want < 0 && !readVarint()) return undefined
+      if (buf.byteLength < headerLen + want) return undefined
+      const body = buf.sublist(headerLen, headerLen + want)
+      buf.consume(headerLen + want)
+      want = -1
+      return decodeBody(body, maxBlock, maxManifest)
+    },
+    get buffered () { return buf.byteLength }
+  }
 }
