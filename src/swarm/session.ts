@@ -45,6 +45,7 @@ export function createSession (stream: Stream, messages: AsyncIterator<Message>,
   const uploads: number[] = []
   let uploading = false
   let strikes = 0
+  let writes = 0
   let closed = false
   let outbox: Promise<void> = Promise.resolve()
 
@@ -56,7 +57,7 @@ export function createSession (stream: Stream, messages: AsyncIterator<Message>,
   const pump = (): void => {
     const picker = ctx.picker
     if (closed || picker == null) return
-    while (inFlight.size < ctx.requestsPerPeer) {
+    while (inFlight.size + writes < ctx.requestsPerPeer * 2 && inFlight.size < ctx.requestsPerPeer) {
       const index = picker.pick(remote)
       if (index === undefined) break
       inFlight.set(index, Date.now())
@@ -86,19 +87,24 @@ export function createSession (stream: Stream, messages: AsyncIterator<Message>,
     }
   }
 
-  const onBlock = async (index: number, data: Uint8Array): Promise<void> => {
+  /**
+   * A block arrived: free its request slot at once (so the pipeline stays
+   * full), then verify and store it off the read loop. Writes in progress are
+   * bounded by the requests in flight.
+   */
+  const onBlock = (index: number, data: Uint8Array): void => {
     if (!inFlight.delete(index)) return // cancelled or never asked: ignore
-    await ctx.download.take(data.length, ctx.signal)
     ctx.ledger.received(remote, data.length)
-    try {
-      const fresh = await ctx.store.write(index, data)
+    writes++
+    const done = ctx.store.write(index, data).then(fresh => {
       if (fresh) ctx.onBlock(index, remote)
-    } catch (err) {
-      if (!(err instanceof BlockHashMismatchError)) throw err
+    }, (err) => {
       ctx.picker?.failed(index, remote)
+      if (!(err instanceof BlockHashMismatchError)) { ctx.log.warn(`cannot store block ${index}: ${err.message}`); return }
       ctx.log.warn(`${remote} sent a corrupt block ${index}`, { strikes: ++strikes })
-      if (strikes >= MAX_STRIKES) { session.close(); return }
-    }
+      if (strikes >= MAX_STRIKES) session.close()
+    }).finally(() => { writes--; pump() })
+    void done
     pump()
   }
 
@@ -138,9 +144,12 @@ export function createSession (stream: Stream, messages: AsyncIterator<Message>,
           setTimeout(pump, 100)
         }
         break
-      case 'block':
-        await onBlock(msg.index, msg.data instanceof Uint8Array ? msg.data : msg.data.subarray())
+      case 'block': {
+        const data = msg.data instanceof Uint8Array ? msg.data : msg.data.subarray()
+        await ctx.download.take(data.length, ctx.signal)
+        onBlock(msg.index, data)
         break
+      }
       case 'manifest-request':
         send({ type: 'manifest', manifest: ctx.manifestBytes, signature: ctx.signature })
         break
