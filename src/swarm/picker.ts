@@ -68,13 +68,16 @@ export function createPicker (init: PickerInit): Picker {
     return i
   }
 
+  /** a uniformly random wanted block the peer has: sample, then fall back to rarest */
   const randomPick = (bits: BitSet): number | undefined => {
-    const candidates: number[] = []
-    for (let a = 1; a < buckets.length; a++) for (const i of buckets[a]) if (bits.get(i)) candidates.push(i)
-    return candidates.length > 0 ? candidates[Math.floor(random() * candidates.length)] : undefined
+    for (let tries = 0; tries < 64; tries++) {
+      const i = Math.floor(random() * n)
+      if (wanted(i) && avail[i] > 0 && bits.get(i)) return i
+    }
+    return rarestPick(bits)
   }
 
-  const rarestPick = (bits: BitSet): number | undefined => {
+  function rarestPick (bits: BitSet): number | undefined {
     for (let a = 1; a < buckets.length; a++) {
       const b = buckets[a]
       if (b.size === 0) continue

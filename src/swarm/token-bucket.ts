@@ -26,6 +26,7 @@ export interface TokenBucket {
 
 const defaultSleep = async (ms: number, signal?: AbortSignal): Promise<void> => {
   await new Promise<void>((resolve, reject) => {
+    if (signal?.aborted === true) { reject(new AbortedError('rate-limited wait aborted')); return }
     const timer = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve() }, ms)
     const onAbort = (): void => { clearTimeout(timer); reject(new AbortedError('rate-limited wait aborted')) }
     signal?.addEventListener('abort', onAbort, { once: true })
@@ -53,6 +54,7 @@ export function createTokenBucket (init: TokenBucketInit): TokenBucket {
       if (rate <= 0) return
       if (signal?.aborted === true) throw new AbortedError('rate-limited wait aborted')
       const mine = queue.then(async () => {
+        if (signal?.aborted === true) throw new AbortedError('rate-limited wait aborted')
         refill()
         tokens -= bytes
         if (tokens < 0) await sleep(Math.ceil(-tokens * 1000 / rate), signal)

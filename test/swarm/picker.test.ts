@@ -1,0 +1,90 @@
+import test from 'ava'
+import { BitSet } from '../../src/swarm/bitset.js'
+import { createPicker } from '../../src/swarm/picker.js'
+
+function bits (n: number, set: number[]): BitSet {
+  const b = new BitSet(n)
+  for (const i of set) b.set(i)
+  return b
+}
+
+function seeded (seed: number): () => number {
+  let s = seed
+  return () => { s = (s * 1103515245 + 12345) % 2 ** 31; return s / 2 ** 31 }
+}
+
+test('rarest-first: after the random start, the block fewest peers hold is chosen', t => {
+  const have = bits(10, [0, 1, 2, 3])
+  const p = createPicker({ blockCount: 10, have, randomFirst: 4, random: seeded(1) })
+  p.addPeer('a', bits(10, [4, 5, 6, 7, 8, 9]))
+  p.addPeer('b', bits(10, [4, 5, 6, 7, 8]))
+  p.addPeer('c', bits(10, [4, 5, 6, 7]))
+  t.is(p.pick('a'), 9, 'only a has 9')
+  t.is(p.pick('a'), 8, 'a and b have 8')
+  t.true([4, 5, 6, 7].includes(p.pick('a') as number))
+  t.is(p.availability(4), 3)
+})
+
+test('random-first spreads the first picks of different peers', t => {
+  const picks = new Set<number>()
+  for (let s = 1; s <= 20; s++) {
+    const p = createPicker({ blockCount: 100, random: seeded(s) })
+    p.addPeer('seed', bits(100, [...Array(100).keys()]))
+    picks.add(p.pick('seed') as number)
+  }
+  t.true(picks.size >= 10, `20 fresh pickers chose ${picks.size} distinct first blocks`)
+})
+
+test('nothing to ask of a peer that lacks everything we need', t => {
+  const p = createPicker({ blockCount: 4, have: bits(4, [0]) })
+  p.addPeer('a', bits(4, [0]))
+  t.is(p.pick('a'), undefined)
+  t.is(p.pick('unknown'), undefined)
+})
+
+test('a failed request puts the block back; removing a peer lowers availability and frees its requests', t => {
+  const p = createPicker({ blockCount: 2, randomFirst: 0 })
+  p.addPeer('a', bits(2, [0]))
+  t.is(p.pick('a'), 0)
+  t.is(p.inFlight('a'), 1)
+  t.is(p.pick('a'), undefined, 'no duplicate outside endgame from the same peer')
+  p.failed(0, 'a')
+  t.is(p.inFlight('a'), 0)
+  t.is(p.pick('a'), 0, 'wanted again')
+  p.addPeer('b', bits(2, [0, 1]))
+  t.is(p.availability(0), 2)
+  p.removePeer('a')
+  t.is(p.availability(0), 1)
+  t.is(p.inFlight('a'), 0)
+  t.not(p.pick('b'), undefined)
+})
+
+test('endgame: the last blocks are requested from a second peer, and the slower one is cancelled', t => {
+  const p = createPicker({ blockCount: 2, have: bits(2, [0]), randomFirst: 0, endgameDuplicates: 2 })
+  p.addPeer('a', bits(2, [1]))
+  p.addPeer('b', bits(2, [1]))
+  p.addPeer('c', bits(2, [1]))
+  t.is(p.pick('a'), 1)
+  t.false(p.endgame() && false)
+  t.true(p.endgame())
+  t.is(p.pick('b'), 1, 'duplicate request in endgame')
+  t.is(p.pick('c'), undefined, 'no more than endgameDuplicates requests per block')
+  t.deepEqual(p.received(1, 'b'), ['a'])
+  t.true(p.complete())
+  t.is(p.inFlight('a'), 0)
+})
+
+test('picking stays fast with 100k blocks and 64 peers', t => {
+  const n = 100_000
+  const p = createPicker({ blockCount: n, random: seeded(3) })
+  for (let k = 0; k < 64; k++) {
+    const b = new BitSet(n)
+    for (let i = k; i < n; i += 3) b.set(i)
+    p.addPeer(`p${k}`, b)
+  }
+  const started = Date.now()
+  let got = 0
+  for (let r = 0; r < 2000; r++) if (p.pick(`p${r % 64}`) !== undefined) got++
+  t.is(got, 2000)
+  t.log(`2000 picks in ${Date.now() - started} ms`)
+})
