@@ -1,4 +1,5 @@
-import { mkdir, rename, rm, stat } from 'node:fs/promises'
+import { access, mkdir, rename, rm, stat } from 'node:fs/promises'
+import { constants } from 'node:fs'
 import { join } from 'node:path'
 import { InputFileError } from '../errors.js'
 import { requireOption } from '../config/load.js'
@@ -16,6 +17,14 @@ export function directoryCacheDriver (init: { dir: string }): CacheDriver {
   const finalPath = (imageId: string): string => join(init.dir, imageId)
   return {
     stagingDir: () => staging,
+    async validate () {
+      try {
+        await mkdir(staging, { recursive: true })
+        await access(init.dir, constants.W_OK)
+      } catch (err: any) {
+        throw new InputFileError(`cache folder ${init.dir} cannot be used: ${err.code ?? err.message}; set --cache-dir to a writable folder`)
+      }
+    },
     async store (meta: ImageMeta, verifiedFile: string): Promise<StoredImage> {
       await mkdir(init.dir, { recursive: true }).catch((err: any) => {
         throw new InputFileError(`cannot create cache folder ${init.dir}: ${err.code ?? err.message}`)

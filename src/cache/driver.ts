@@ -29,6 +29,8 @@ export interface CacheDriver {
   remove: (imageId: string) => Promise<void>
   /** periodic housekeeping (e.g. refresh mtimes so Nova keeps the base files) */
   maintain?: (signal?: AbortSignal) => Promise<void>
+  /** checks the configuration at start-up (folders exist and are writable), with an operator-facing error */
+  validate?: () => Promise<void>
   /** folder where partial downloads should be staged so a rename into place is atomic */
   stagingDir: () => string
 }

@@ -17,6 +17,15 @@ export function imageIdFromName (name: string): string {
  */
 export function directoryLister (init: { dir: string }): ImageLister {
   return {
+    async validate () {
+      const s = await stat(init.dir).catch((err: any) => {
+        throw new InputFileError(`images folder ${init.dir} cannot be used: ${err.code ?? err.message}; set --images to a readable folder`)
+      })
+      if (!s.isDirectory()) throw new InputFileError(`images folder ${init.dir} is not a folder; set --images to a readable folder`)
+      await readdir(init.dir).catch((err: any) => {
+        throw new InputFileError(`images folder ${init.dir} cannot be read: ${err.code ?? err.message}`)
+      })
+    },
     async list (): Promise<ImageRef[]> {
       let names: string[]
       try {

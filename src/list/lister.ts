@@ -21,6 +21,12 @@ export interface ImageRef {
 /** Stage 1: which images should be on every compute host */
 export interface ImageLister {
   list: (signal?: AbortSignal) => Promise<ImageRef[]>
+  /**
+   * Checks the lister's static configuration at start-up (e.g. a folder
+   * exists), throwing an operator-facing error; transient failures (an image
+   * service that is down) must not be reported here.
+   */
+  validate?: (signal?: AbortSignal) => Promise<void>
 }
 
 /** Options passed to every lister factory: the whole validated config plus a logger */

@@ -1,5 +1,5 @@
 import test from 'ava'
-import { mkdtemp, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadConfig, requireOption } from '../../src/config/load.js'
@@ -24,6 +24,7 @@ test('sizes, durations and rates parse with units', t => {
 
 test('defaults apply, the file overrides them and flags override the file', async t => {
   const dir = await mkdtemp(join(tmpdir(), 'pc-config-'))
+  t.teardown(async () => { await rm(dir, { recursive: true, force: true }) })
   const file = join(dir, 'precache.conf')
   await writeFile(file, '# comment\n[DEFAULT]\ntopic = nova\n[swarm]\nblock_size = 4MiB\nrequests_per_peer = 3\n[seeder]\ninterval = 1h\n')
   const c = loadConfig({ command: 'seeder', flags: { 'requests-per-peer': '5' }, configFile: file })
@@ -36,6 +37,7 @@ test('defaults apply, the file overrides them and flags override the file', asyn
 
 test('an unknown option is an error naming the file, line and option', async t => {
   const dir = await mkdtemp(join(tmpdir(), 'pc-config-'))
+  t.teardown(async () => { await rm(dir, { recursive: true, force: true }) })
   const file = join(dir, 'precache.conf')
   await writeFile(file, '[swarm]\nblok_size = 1MiB\n')
   const err = t.throws(() => loadConfig({ command: 'seeder', flags: {}, configFile: file }), { instanceOf: ConfigError })

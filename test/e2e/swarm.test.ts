@@ -4,7 +4,7 @@
  */
 import test from 'ava'
 import { join } from 'node:path'
-import { readdir } from 'node:fs/promises'
+import { readdir, rm } from 'node:fs/promises'
 import { seederSentBytes } from '../../src/demo/cluster.js'
 import { sha256File, writeRandomImage } from '../../src/demo/image.js'
 import { generateSwarmKey } from '../../src/net/swarm-key.js'
@@ -15,7 +15,7 @@ const MiB = 1024 * 1024
 
 test('one seeder and four peers: every copy is byte-identical, origin egress < 1.5× the size; a late fifth peer gets it mostly from peers', async t => {
   const c = await newCluster('four')
-  t.teardown(c.stop)
+  t.teardown(async () => { await c.stop(); await rm(c.dir, { recursive: true, force: true }) })
   const size = 64 * MiB
   const sha = await writeRandomImage(join(c.imagesDir, 'img-64'), size)
   await c.startSeeder()
@@ -40,7 +40,7 @@ test('one seeder and four peers: every copy is byte-identical, origin egress < 1
 
 test('a peer killed mid-transfer resumes from its verified blocks and finishes', async t => {
   const c = await newCluster('resume', { peerArgs: ['--download-rate', '40MiB/s'] })
-  t.teardown(c.stop)
+  t.teardown(async () => { await c.stop(); await rm(c.dir, { recursive: true, force: true }) })
   const size = 48 * MiB
   const sha = await writeRandomImage(join(c.imagesDir, 'img-r'), size)
   await c.startSeeder()
@@ -64,7 +64,7 @@ test('a peer killed mid-transfer resumes from its verified blocks and finishes',
 
 test('a node with the wrong swarm key cannot connect', async t => {
   const c = await newCluster('wrongkey')
-  t.teardown(c.stop)
+  t.teardown(async () => { await c.stop(); await rm(c.dir, { recursive: true, force: true }) })
   await writeRandomImage(join(c.imagesDir, 'img-k'), 2 * MiB)
   const wrongKey = join(c.dir, 'wrong.key')
   await writeFile(wrongKey, generateSwarmKey())

@@ -1,5 +1,5 @@
 import test from 'ava'
-import { mkdtemp, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createHash, randomBytes } from 'node:crypto'
@@ -12,6 +12,7 @@ const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('he
 
 test('buildManifest hashes every block and the whole image', async t => {
   const dir = await mkdtemp(join(tmpdir(), 'pc-manifest-'))
+  t.teardown(async () => { await rm(dir, { recursive: true, force: true }) })
   const data = randomBytes(3 * 65536 + 1234)
   await writeFile(join(dir, 'img'), data)
   const m = await buildManifest('img', join(dir, 'img'), 65536)
@@ -26,6 +27,7 @@ test('buildManifest hashes every block and the whole image', async t => {
 
 test('an empty image has one empty block', async t => {
   const dir = await mkdtemp(join(tmpdir(), 'pc-manifest-'))
+  t.teardown(async () => { await rm(dir, { recursive: true, force: true }) })
   await writeFile(join(dir, 'e'), new Uint8Array(0))
   const m = await buildManifest('e', join(dir, 'e'), 65536)
   t.is(m.blockHashes.length, 1)
