@@ -12,6 +12,14 @@ export const DEFAULT_CONFIG_FILE = '/etc/precache/precache.conf'
 export type Config = Record<string, Record<string, any>>
 
 function parseValue (spec: OptionSpec, raw: string | string[], where: string): unknown {
+  const value = parseRaw(spec, raw, where)
+  if (typeof value === 'number' && ((spec.min != null && value < spec.min) || (spec.max != null && value > spec.max))) {
+    throw new ConfigError(`${where}: ${String(Array.isArray(raw) ? raw.at(-1) : raw)} is out of range (${spec.min ?? '-∞'} to ${spec.max ?? '∞'}${['size', 'rate'].includes(spec.type) ? ' bytes' : spec.type === 'duration' ? ' ms' : ''})`)
+  }
+  return value
+}
+
+function parseRaw (spec: OptionSpec, raw: string | string[], where: string): unknown {
   if (spec.type === 'list') {
     const items = (Array.isArray(raw) ? raw : [raw]).flatMap(s => s.split(',')).map(s => s.trim()).filter(s => s !== '')
     return items

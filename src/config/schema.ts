@@ -19,6 +19,9 @@ export interface OptionSpec {
   flag?: string
   /** commands that use the option (and accept its flag) */
   commands: CommandName[]
+  /** smallest and largest accepted value (int, size, duration, rate) */
+  min?: number
+  max?: number
   doc: string
 }
 
@@ -37,9 +40,9 @@ export const OPTIONS: OptionSpec[] = [
   { section: 'DEFAULT', key: 'status_file', type: 'path', flag: 'status-file', commands: ROLES, doc: 'Write a JSON status snapshot (progress, bytes sent and received) to this file every second.' },
 
   // [swarm]
-  { section: 'swarm', key: 'block_size', type: 'size', default: '1MiB', flag: 'block-size', commands: ['seeder'], doc: 'Block size the seeder cuts images into (64KiB to 16MiB).' },
-  { section: 'swarm', key: 'requests_per_peer', type: 'int', default: '8', flag: 'requests-per-peer', commands: ROLES, doc: 'Block requests kept in flight per neighbour.' },
-  { section: 'swarm', key: 'max_neighbours', type: 'int', default: '16', flag: 'max-neighbours', commands: ROLES, doc: 'Peers a node exchanges blocks with at once.' },
+  { section: 'swarm', key: 'block_size', type: 'size', default: '1MiB', flag: 'block-size', commands: ['seeder'], min: 16 * 1024, max: 16 * 1024 * 1024, doc: 'Block size the seeder cuts images into (16KiB to 16MiB; doubled automatically for images of more than 2^20 blocks).' },
+  { section: 'swarm', key: 'requests_per_peer', type: 'int', default: '8', flag: 'requests-per-peer', commands: ROLES, min: 1, max: 256, doc: 'Block requests kept in flight per neighbour.' },
+  { section: 'swarm', key: 'max_neighbours', type: 'int', default: '16', flag: 'max-neighbours', commands: ROLES, min: 1, max: 1000, doc: 'Peers a node exchanges blocks with at once.' },
   { section: 'swarm', key: 'upload_rate', type: 'rate', default: '0', flag: 'upload-rate', commands: ROLES, doc: 'Upload limit for block data, e.g. 100mbit or 50MiB/s (0 = unlimited).' },
   { section: 'swarm', key: 'download_rate', type: 'rate', default: '0', flag: 'download-rate', commands: ['peer'], doc: 'Download limit for block data (0 = unlimited).' },
 
@@ -47,8 +50,8 @@ export const OPTIONS: OptionSpec[] = [
   { section: 'seeder', key: 'lister', type: 'string', default: 'directory', flag: 'lister', commands: SEEDING, doc: 'Which images to pre-cache: directory (every file in --images) or glance.' },
   { section: 'seeder', key: 'fetcher', type: 'string', default: 'file', flag: 'fetcher', commands: ['seeder'], doc: 'How to bring an image to the seeder: file, glance, swift or http.' },
   { section: 'seeder', key: 'images_dir', type: 'path', flag: 'images', commands: SEEDING, doc: 'Folder of images for the directory lister: every regular file is an image, its id derived from its name.' },
-  { section: 'seeder', key: 'interval', type: 'duration', default: '10m', flag: 'interval', commands: ['seeder'], doc: 'How often to run List → Fetch → Serve → Distribute.' },
-  { section: 'seeder', key: 'announce_interval', type: 'duration', default: '30s', flag: 'announce-interval', commands: ['seeder'], doc: 'How often to re-announce the whole catalogue on the topic.' },
+  { section: 'seeder', key: 'interval', type: 'duration', default: '10m', flag: 'interval', commands: ['seeder'], min: 1000, doc: 'How often to run List → Fetch → Serve → Distribute.' },
+  { section: 'seeder', key: 'announce_interval', type: 'duration', default: '30s', flag: 'announce-interval', commands: ['seeder'], min: 1000, doc: 'How often to re-announce the whole catalogue on the topic.' },
 
   // [peer]
   { section: 'peer', key: 'seeders', type: 'list', flag: 'seeder', commands: ['peer'], doc: 'Multiaddr of a seeder, ending in /p2p/<peer id> (repeat the flag, or comma-separate in the file). Required.' },

@@ -50,6 +50,8 @@ test('an unknown option is an error naming the file, line and option', async t =
 test('bad values and missing files are ConfigErrors with the source named', async t => {
   const err = t.throws(() => loadConfig({ command: 'seeder', flags: { 'block-size': 'huge' } }), { instanceOf: ConfigError })
   t.regex(err.message, /--block-size/)
+  t.throws(() => loadConfig({ command: 'seeder', flags: { 'block-size': '1k' } }), { instanceOf: ConfigError, message: /--block-size: 1k is out of range/ })
+  t.throws(() => loadConfig({ command: 'seeder', flags: { 'requests-per-peer': '0' } }), { instanceOf: ConfigError, message: /out of range/ })
   t.throws(() => loadConfig({ command: 'seeder', flags: {}, configFile: '/nonexistent/precache.conf' }), { instanceOf: ConfigError, message: /does not exist/ })
   const c = loadConfig({ command: 'peer', flags: {} })
   t.throws(() => requireOption(c, 'peer', 'seeders'), { instanceOf: ConfigError, message: /--seeder/ })
