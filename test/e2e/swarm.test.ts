@@ -76,3 +76,20 @@ test('a node with the wrong swarm key cannot connect', async t => {
   t.is(await imageStatus(c, bad, 'img-k'), undefined, 'the wrong-key peer never heard of the image')
   t.false((await readdir(bad.cacheDir).catch((): string[] => [])).includes('img-k'))
 })
+
+test('the seeder re-lists every interval: a new image is distributed, a removed one is withdrawn from the peers', async t => {
+  const c = await newCluster('withdraw', { seederArgs: ['--interval', '1s'] })
+  t.teardown(async () => { await c.stop(); await rm(c.dir, { recursive: true, force: true }) })
+  await writeRandomImage(join(c.imagesDir, 'keep'), 1 * MiB)
+  await c.startSeeder()
+  const peers = await Promise.all([1, 2].map(async i => await c.startPeer(i)))
+  await Promise.all(peers.map(async p => { await waitCached(c, p, 'keep') }))
+  const sha = await writeRandomImage(join(c.imagesDir, 'later'), 3 * MiB + 17)
+  await Promise.all(peers.map(async p => { await waitCached(c, p, 'later') }))
+  for (const p of peers) t.is(await sha256File(join(p.cacheDir, 'later')), sha)
+  await rm(join(c.imagesDir, 'keep'))
+  for (const p of peers) {
+    await waitFor(`${p.child.name} to remove the withdrawn image`, async () => !(await readdir(p.cacheDir)).includes('keep'), 30_000)
+    t.true((await readdir(p.cacheDir)).includes('later'), 'the other image stays')
+  }
+})
