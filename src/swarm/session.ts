@@ -92,9 +92,9 @@ export function createSession (stream: Stream, messages: AsyncIterator<Message>,
    * full), then verify and store it off the read loop. Writes in progress are
    * bounded by the requests in flight.
    */
-  const onBlock = (index: number, data: Uint8Array): void => {
+  const onBlock = (index: number, data: Uint8Array[], length: number): void => {
     if (!inFlight.delete(index)) return // cancelled or never asked: ignore
-    ctx.ledger.received(remote, data.length)
+    ctx.ledger.received(remote, length)
     writes++
     const done = ctx.store.write(index, data).then(fresh => {
       if (fresh) ctx.onBlock(index, remote)
@@ -145,9 +145,11 @@ export function createSession (stream: Stream, messages: AsyncIterator<Message>,
         }
         break
       case 'block': {
-        const data = msg.data instanceof Uint8Array ? msg.data : msg.data.subarray()
-        await ctx.download.take(data.length, ctx.signal)
-        onBlock(msg.index, data)
+        // the block's bytes as they arrived, without joining them into one buffer
+        const data = msg.data instanceof Uint8Array ? [msg.data] : [...msg.data]
+        const length = msg.data.byteLength
+        await ctx.download.take(length, ctx.signal)
+        onBlock(msg.index, data, length)
         break
       }
       case 'manifest-request':

@@ -21,8 +21,8 @@ export interface BlockStore {
   readonly have: BitSet
   /** reads a block this store holds */
   read: (index: number) => Promise<Uint8Array>
-  /** verifies and stores a block; returns false if it was already held */
-  write: (index: number, data: Uint8Array) => Promise<boolean>
+  /** verifies and stores a block (given whole or as consecutive parts); returns false if it was already held */
+  write: (index: number, data: Uint8Array | Uint8Array[]) => Promise<boolean>
   /** serve from another file with the same bytes from now on (after a rename into place) */
   repoint: (path: string) => Promise<void>
   close: () => Promise<void>
@@ -35,8 +35,30 @@ function equalBytes (a: Uint8Array, b: Uint8Array): boolean {
 }
 
 /** Checks a block's bytes against the manifest */
-export function blockMatches (m: Manifest, index: number, data: Uint8Array): boolean {
-  return data.length === blockLength(m, index) && equalBytes(createHash('sha256').update(data).digest(), m.blockHashes[index])
+export function blockMatches (m: Manifest, index: number, data: Uint8Array | Uint8Array[]): boolean {
+  const parts = Array.isArray(data) ? data : [data]
+  const h = createHash('sha256')
+  let len = 0
+  for (const p of parts) { h.update(p); len += p.length }
+  return len === blockLength(m, index) && equalBytes(h.digest(), m.blockHashes[index])
+}
+
+/** Writes all of `parts` at `position`, looping over short writes */
+async function writeAll (fh: FileHandle, parts: Uint8Array[], position: number): Promise<void> {
+  let rest = parts
+  let pos = position
+  while (rest.length > 0) {
+    const { bytesWritten } = await fh.writev(rest, pos)
+    pos += bytesWritten
+    let skip = bytesWritten
+    const next: Uint8Array[] = []
+    for (const p of rest) {
+      if (skip >= p.length) { skip -= p.length; continue }
+      next.push(skip > 0 ? p.subarray(skip) : p)
+      skip = 0
+    }
+    rest = next
+  }
 }
 
 async function readBlock (fh: FileHandle, m: Manifest, index: number): Promise<Uint8Array> {
@@ -129,11 +151,7 @@ export async function openPartialStore (dir: string, name: string, manifest: Man
       if (!blockMatches(manifest, index, data)) {
         throw new BlockHashMismatchError(`block ${index} of image ${manifest.imageId} does not match its hash`)
       }
-      let off = 0
-      while (off < data.length) {
-        const { bytesWritten } = await fh.write(data, off, data.length - off, index * manifest.blockSize + off)
-        off += bytesWritten
-      }
+      await writeAll(fh, Array.isArray(data) ? data : [data], index * manifest.blockSize)
       const fresh = have.set(index)
       schedule()
       return fresh

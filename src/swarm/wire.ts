@@ -165,7 +165,8 @@ export interface Decoder {
 function decodeBody (body: Uint8ArrayList, maxBlock: number, maxManifest: number): Message {
   const type = body.get(0)
   const len = body.byteLength - 1
-  const view = (): DataView => { const b = body.subarray(1); return new DataView(b.buffer, b.byteOffset, b.byteLength) }
+  // only the fixed-size head is copied out of the list, never a block's data
+  const view = (bytes = 4): DataView => { const b = body.subarray(1, 1 + Math.min(bytes, len)); return new DataView(b.buffer, b.byteOffset, b.byteLength) }
   switch (type) {
     case T_HELLO: {
       if (len < 2 || len > 1 + MAX_CID_BYTES) bad('HELLO length')
@@ -178,7 +179,7 @@ function decodeBody (body: Uint8ArrayList, maxBlock: number, maxManifest: number
       return { type: 'manifest-request' }
     case T_MANIFEST: {
       if (len < 3) bad('MANIFEST too short')
-      const sigLen = view().getUint16(0)
+      const sigLen = view(2).getUint16(0)
       if (sigLen < 1 || sigLen > MAX_SIGNATURE_BYTES) bad('MANIFEST signature length')
       const mLen = len - 2 - sigLen
       if (mLen < 1 || mLen > maxManifest) bad('MANIFEST length')
