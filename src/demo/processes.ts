@@ -8,12 +8,19 @@ import { fileURLToPath } from 'node:url'
 /** Path of the CLI entry point in the compiled tree */
 export const CLI_ENTRY = fileURLToPath(new URL('../cli/main.js', import.meta.url))
 
+/**
+ * V8 flags for precache processes: block data is short-lived, and a small
+ * young generation frees it sooner — measured ~30% faster with lower RSS for
+ * bulk transfers on loopback (see README, Performance).
+ */
+export const NODE_FLAGS = ['--max-semi-space-size=2']
+
 export interface Child { name: string, proc: ChildProcess, logFile: string, exited: Promise<number | null> }
 
 /** Starts `node CLI_ENTRY ...args` with its output going to `logFile` */
 export function startCli (name: string, args: string[], logFile: string): Child {
   const fd = openSync(logFile, 'a')
-  const proc = spawn(process.execPath, [CLI_ENTRY, ...args], { stdio: ['ignore', fd, fd] })
+  const proc = spawn(process.execPath, [...NODE_FLAGS, CLI_ENTRY, ...args], { stdio: ['ignore', fd, fd] })
   closeSync(fd)
   const exited = new Promise<number | null>(resolve => { proc.once('exit', code => { resolve(code) }) })
   return { name, proc, logFile, exited }
