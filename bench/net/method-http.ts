@@ -1,0 +1,52 @@
+/** Baseline: every host downloads straight from nginx on the origin (what Nova does today) */
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { basename, dirname, join } from 'node:path'
+import { ORIGIN_IP, hostNs, originNs } from './topology.js'
+import { createBarrier, readEpochMs, sleep } from './run-context.js'
+import type { Method, RunContext } from './run-context.js'
+
+export const httpMethod: Method = async (ctx: RunContext) => {
+  const dir = join(ctx.workDir, 'http')
+  mkdirSync(dir, { recursive: true })
+  const conf = join(dir, 'nginx.conf')
+  writeFileSync(conf, `worker_processes 1;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log;
+events { worker_connections 256; }
+http {
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  server { listen ${ORIGIN_IP}:8080; root ${dirname(ctx.imagePath)}; }
+}
+`)
+  const nginx = ctx.topo.spawnIn(originNs, 'nginx', ['-c', conf, '-g', 'daemon off;'], { stdio: 'ignore' })
+  try {
+    const url = `http://${ORIGIN_IP}:8080/${basename(ctx.imagePath)}`
+    // wait until nginx answers
+    for (let tries = 0; await ctx.topo.runIn(originNs, 'curl', ['-sf', '-o', '/dev/null', '-r', '0-0', url]) !== 0; tries++) {
+      if (tries > 100) throw new Error(`nginx did not start: see ${dir}/error.log`)
+      await sleep(100)
+    }
+    const lock = join(dir, 'barrier')
+    writeFileSync(lock, '')
+    const barrier = await createBarrier(lock)
+    const hosts = []
+    for (let i = 0; i < ctx.hosts; i++) {
+      const out = join(dir, `host-${i}.img`)
+      const end = join(dir, `host-${i}.end`)
+      hosts.push({ out, end, proc: ctx.topo.spawnIn(hostNs(i), 'bash', ['-c', `flock -s ${lock} true; curl -sf -o ${out} ${url} && date +%s.%N > ${end}`], { stdio: 'ignore' }) })
+    }
+    await new Promise(resolve => setTimeout(resolve, 300))
+    const before = ctx.topo.originTxBytes()
+    const t0 = barrier.release()
+    await Promise.all(hosts.map(async h => { if (h.proc.exitCode == null) await new Promise(resolve => h.proc.once('exit', resolve)) }))
+    const originEgressBytes = ctx.topo.originTxBytes() - before
+    return {
+      originEgressBytes,
+      hosts: hosts.map((h, i) => ({ host: i, file: h.out, seconds: ((readEpochMs(h.end) ?? NaN) - t0) / 1000 }))
+    }
+  } finally {
+    nginx.kill('SIGKILL')
+  }
+}

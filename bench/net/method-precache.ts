@@ -1,0 +1,71 @@
+/**
+ * precache as deployed: a seeder in the origin namespace and a peer in each
+ * host namespace, all running before the image appears. The clock starts when
+ * the seeder announces the image (after hashing it) and stops at each peer's
+ * "cached image" log line (after its whole-image check and rename).
+ */
+import { linkSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs'
+import { basename, join } from 'node:path'
+import { CLI_ENTRY, NODE_FLAGS } from '../../src/demo/processes.js'
+import { generateSwarmKey } from '../../src/net/swarm-key.js'
+import { writeIdentity } from '../../src/net/identity.js'
+import { ORIGIN_IP, hostIp, hostNs, originNs } from './topology.js'
+import { sleep, until } from './run-context.js'
+import type { Method, RunContext } from './run-context.js'
+
+function logTime (file: string, pattern: RegExp): number | undefined {
+  let text = ''
+  try { text = readFileSync(file, 'utf8') } catch { return undefined }
+  const line = text.split('\n').find(l => pattern.test(l))
+  return line != null ? Date.parse(line.slice(0, 24)) : undefined
+}
+
+export function precacheMethod (extraSeederArgs: string[] = [], extraPeerArgs: string[] = []): Method {
+  return async (ctx: RunContext) => {
+    const dir = join(ctx.workDir, 'precache')
+    const images = join(dir, 'images')
+    mkdirSync(images, { recursive: true })
+    const key = join(dir, 'swarm.key')
+    writeFileSync(key, generateSwarmKey())
+    const id = await writeIdentity(join(dir, 'seeder.id'))
+    const node = process.execPath
+    const name = basename(ctx.imagePath)
+    const seederLog = join(dir, 'seeder.log')
+    const log = (f: string): { stdio: ['ignore', number, number] } => {
+      const fd = openLog(f)
+      return { stdio: ['ignore', fd, fd] }
+    }
+    ctx.topo.spawnIn(originNs, node, [...NODE_FLAGS, CLI_ENTRY, 'seeder', '--images', images, '--interval', '1s',
+      '--listen', `/ip4/${ORIGIN_IP}/tcp/4001`, '--swarm-key', key, '--identity', join(dir, 'seeder.id'),
+      '--state-dir', join(dir, 'seeder-state'), ...extraSeederArgs], log(seederLog))
+    const peerLogs: string[] = []
+    for (let i = 0; i < ctx.hosts; i++) {
+      const p = join(dir, `peer-${i}`)
+      mkdirSync(p, { recursive: true })
+      peerLogs.push(join(p, 'log.txt'))
+      ctx.topo.spawnIn(hostNs(i), node, [...NODE_FLAGS, CLI_ENTRY, 'peer', '--seeder', `/ip4/${ORIGIN_IP}/tcp/4001/p2p/${id}`,
+        '--listen', `/ip4/${hostIp(i)}/tcp/4002`, '--swarm-key', key, '--cache-dir', join(p, 'cache'),
+        '--state-dir', join(p, 'state'), ...extraPeerArgs], log(peerLogs[i]))
+    }
+    // every peer connected to the seeder and subscribed
+    await until('peers to start', () => peerLogs.every(f => logTime(f, / listening/) !== undefined), 60_000)
+    await sleep(3000)
+    const before = ctx.topo.originTxBytes()
+    linkSync(ctx.imagePath, join(images, name))
+    const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+    await until('the seeder to announce the image', () => logTime(seederLog, new RegExp(`serving image ${escaped} `)) !== undefined, 120_000)
+    const t0 = logTime(seederLog, new RegExp(`serving image ${escaped} `)) as number
+    const cached = new RegExp(`cached image ${escaped} `)
+    await until('every peer to cache the image', () => peerLogs.every(f => logTime(f, cached) !== undefined), 30 * 60_000)
+    const originEgressBytes = ctx.topo.originTxBytes() - before
+    return {
+      originEgressBytes,
+      hosts: peerLogs.map((f, i) => ({ host: i, file: join(dir, `peer-${i}`, 'cache', name), seconds: ((logTime(f, cached) as number) - t0) / 1000 }))
+    }
+  }
+}
+
+function openLog (file: string): number {
+  writeFileSync(file, '', { flag: 'a' })
+  return openSync(file, 'a')
+}

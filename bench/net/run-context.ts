@@ -1,0 +1,71 @@
+/** What every method gets for one run, and what it returns */
+import { spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import type { Topology } from './topology.js'
+
+export interface RunContext {
+  topo: Topology
+  hosts: number
+  sizeBytes: number
+  /** the image on the shared file system (all namespaces see it) */
+  imagePath: string
+  sha256: string
+  /** a fresh folder for this run */
+  workDir: string
+}
+
+export interface HostResult { host: number, seconds: number, file: string }
+
+export interface MethodResult {
+  hosts: HostResult[]
+  originEgressBytes: number
+}
+
+export type Method = (ctx: RunContext) => Promise<MethodResult>
+
+/**
+ * A start barrier that does not poll: an exclusive flock held by a helper
+ * process; waiters run `flock -s FILE true`, which blocks in the kernel until
+ * `release()` kills the holder.
+ */
+export async function createBarrier (file: string): Promise<{ release: () => number }> {
+  const holder: ChildProcess = spawn('flock', ['-x', file, 'sleep', '1000000'], { detached: true, stdio: 'ignore' })
+  // wait until the lock is really held
+  for (;;) {
+    const probe = spawn('flock', ['-n', '-s', file, 'true'])
+    const code = await new Promise<number | null>(resolve => probe.once('exit', resolve))
+    if (code !== 0) break
+    await new Promise(resolve => setTimeout(resolve, 20))
+  }
+  return {
+    release () {
+      const t0 = Date.now()
+      process.kill(-(holder.pid as number), 'SIGKILL')
+      return t0
+    }
+  }
+}
+
+/** Reads an epoch-seconds timestamp (from `date +%s.%N`) written by a host wrapper */
+export function readEpochMs (file: string): number | undefined {
+  try {
+    const v = Number(readFileSync(file, 'utf8').trim())
+    return Number.isFinite(v) && v > 0 ? v * 1000 : undefined
+  } catch {
+    return undefined
+  }
+}
+
+export async function sleep (ms: number): Promise<void> {
+  await new Promise(resolve => setTimeout(resolve, ms))
+}
+
+/** Waits until `check` is true, or throws after `timeoutMs` */
+export async function until (what: string, check: () => boolean, timeoutMs: number): Promise<void> {
+  const end = Date.now() + timeoutMs
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}`)
+    await sleep(50)
+  }
+}
