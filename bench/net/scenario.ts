@@ -1,5 +1,5 @@
 /** One scenario: build the namespaces, run each method `repeat` times, verify, measure */
-import { mkdtempSync, rmSync } from 'node:fs'
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { writeRandomImage, sha256File } from '../../src/demo/image.js'
@@ -28,6 +28,9 @@ export async function runScenario (s: ScenarioInit): Promise<RunRecord[]> {
   const base = mkdtempSync(join(tmpdir(), 'pcsim-'))
   const imagePath = join(base, 'image.raw')
   const sha256 = await writeRandomImage(imagePath, s.sizeBytes)
+  // servers that drop privileges (nginx, opentracker) must read the image
+  chmodSync(base, 0o755)
+  chmodSync(imagePath, 0o644)
   const boundSeconds = lowerBoundSeconds({
     sizeBytes: s.sizeBytes,
     originUp: mbitToBytes(s.originMbit),
