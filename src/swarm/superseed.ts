@@ -5,8 +5,8 @@
  * offered `lookahead` blocks it lacks:
  *
  * 1. First pass: blocks never sent nor offered, lowest index first.
- * 2. Afterwards: only blocks no neighbour holds (lost with a peer that left),
- *    least-sent first.
+ * 2. Afterwards: only blocks no neighbour holds nor is being sent (lost with
+ *    a peer that left).
  * 3. A neighbour that has reported no new block for `starveMs` while it still
  *    lacks blocks is offered one block it lacks (rarest first), so a peer cut
  *    off from the others still finishes.
@@ -22,9 +22,9 @@ export const DEFAULT_LOOKAHEAD = 8
 /**
  * Time without progress after which a neighbour is fed directly
  *
- * @default 3000
+ * @default 5000
  */
-export const DEFAULT_STARVE_MS = 3000
+export const DEFAULT_STARVE_MS = 5000
 
 export interface SuperSeederInit {
   blockCount: number
@@ -50,7 +50,7 @@ export interface SuperSeeder {
   readonly sentCounts: Uint32Array
 }
 
-interface PeerState { has: BitSet, offered: Set<number>, lastProgress: number }
+interface PeerState { has: BitSet, offered: Set<number>, unconfirmed: Set<number>, lastProgress: number }
 
 export function createSuperSeeder (init: SuperSeederInit): SuperSeeder {
   const n = init.blockCount
@@ -60,6 +60,8 @@ export function createSuperSeeder (init: SuperSeederInit): SuperSeeder {
   const sent = new Uint32Array(n)
   const offeredCount = new Uint32Array(n)
   const holders = new Uint32Array(n)
+  /** sent to a peer that has not yet confirmed it with HAVE */
+  const pending = new Uint32Array(n)
   const peers = new Map<string, PeerState>()
   let firstPassNext = 0 // every block below this was offered or sent at least once
 
@@ -83,7 +85,7 @@ export function createSuperSeeder (init: SuperSeederInit): SuperSeeder {
     }
     if (st.offered.size >= lookahead || firstPassNext < n) return
     for (let i = 0; i < n && st.offered.size < lookahead; i++) {
-      if (holders[i] === 0 && offeredCount[i] === 0 && !st.has.get(i)) give(peer, st, i)
+      if (holders[i] === 0 && pending[i] === 0 && offeredCount[i] === 0 && !st.has.get(i)) give(peer, st, i)
     }
   }
 
@@ -93,13 +95,14 @@ export function createSuperSeeder (init: SuperSeederInit): SuperSeeder {
     sentCounts: sent,
     addPeer (peer) {
       if (peers.has(peer)) return
-      peers.set(peer, { has: new BitSet(n), offered: new Set(), lastProgress: now() })
+      peers.set(peer, { has: new BitSet(n), offered: new Set(), unconfirmed: new Set(), lastProgress: now() })
       topUp(peer)
     },
     removePeer (peer) {
       const st = peers.get(peer)
       if (st == null) return
       for (const i of st.offered) offeredCount[i]--
+      for (const i of st.unconfirmed) pending[i]--
       for (let i = 0; i < n; i++) if (st.has.get(i)) holders[i]--
       peers.delete(peer)
       topUpAll()
@@ -108,7 +111,11 @@ export function createSuperSeeder (init: SuperSeederInit): SuperSeeder {
       const st = peers.get(peer)
       if (st == null) return
       for (let i = 0; i < n; i++) {
-        if (bits.get(i) && st.has.set(i)) { holders[i]++; retire(st, i) }
+        if (bits.get(i) && st.has.set(i)) {
+          holders[i]++
+          if (st.unconfirmed.delete(i)) pending[i]--
+          retire(st, i)
+        }
       }
       st.lastProgress = now()
       topUp(peer)
@@ -117,6 +124,7 @@ export function createSuperSeeder (init: SuperSeederInit): SuperSeeder {
       const st = peers.get(peer)
       if (st == null || index >= n) return
       if (st.has.set(index)) holders[index]++
+      if (st.unconfirmed.delete(index)) pending[index]--
       retire(st, index)
       st.lastProgress = now()
       topUp(peer)
@@ -124,7 +132,10 @@ export function createSuperSeeder (init: SuperSeederInit): SuperSeeder {
     uploaded (peer, index) {
       sent[index]++
       const st = peers.get(peer)
-      if (st != null) retire(st, index)
+      if (st != null) {
+        retire(st, index)
+        if (!st.has.get(index) && !st.unconfirmed.has(index)) { st.unconfirmed.add(index); pending[index]++ }
+      }
       topUp(peer)
     },
     tick () {
