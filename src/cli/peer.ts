@@ -6,9 +6,8 @@ import { untilSignalled } from '../roles/common.js'
 
 export function peerCommand (): Command {
   const cmd = new Command('peer')
-    .description('Run on each compute host: follow the seeder\'s announcements, fetch image blocks from neighbours and\n' +
-      'the seeder, verify them, and place each image where the virt driver looks for it.\n' +
-      'Example: precache peer --seeder /ip4/10.0.0.5/tcp/4001/p2p/12D3Koo… --cache-dir /var/cache/precache --swarm-key /etc/precache/swarm.key')
+    .summary('run on each compute host: fetch announced images and put them in place')
+    .description('Run on each compute host: follow the seeder\'s announcements, fetch image blocks from neighbours and the seeder, verify them, and place each image where the virt driver looks for it. Example: precache peer --seeder /ip4/10.0.0.5/tcp/4001/p2p/12D3Koo… --cache-dir /var/cache/precache --swarm-key /etc/precache/swarm.key')
   addSchemaOptions(cmd, 'peer')
   cmd.action(async () => {
     const config = configFromCommand(cmd, 'peer')

@@ -6,8 +6,8 @@ import { untilSignalled } from '../roles/common.js'
 
 export function seederCommand (): Command {
   const cmd = new Command('seeder')
-    .description('Run on a controller: list images, fetch them, cut them into signed blocks and seed them to every peer.\n' +
-      'Example: precache seeder --images /srv/images --swarm-key /etc/precache/swarm.key --identity /etc/precache/seeder.id')
+    .summary('run on a controller: list, fetch, serve and distribute images')
+    .description('Run on a controller: list images, fetch them, cut them into signed blocks and seed them to every peer. Example: precache seeder --images /srv/images --swarm-key /etc/precache/swarm.key --identity /etc/precache/seeder.id')
   addSchemaOptions(cmd, 'seeder')
   cmd.action(async () => {
     const config = configFromCommand(cmd, 'seeder')
