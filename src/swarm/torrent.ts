@@ -71,7 +71,7 @@ export function createTorrent (init: TorrentInit): Torrent {
   if (store.have.full()) resolveComplete()
 
   const superSeeder = init.superSeed
-    ? createSuperSeeder({ blockCount: n, offer: (peer, index) => sessions.get(peer)?.have(index), lookahead: init.requestsPerPeer })
+    ? createSuperSeeder({ blockCount: n, offer: (peer, index) => sessions.get(peer)?.have(index) })
     : undefined
   const tick = superSeeder != null ? setInterval(() => { superSeeder.tick() }, 1000) : undefined
   tick?.unref()
