@@ -65,6 +65,7 @@ export async function main (argv: string[]): Promise<void> {
       methods: { type: 'string', default: 'precache,http,bittorrent' },
       repeat: { type: 'string', default: '1' },
       out: { type: 'string', default: 'bench-results' },
+      name: { type: 'string' },
       'seeder-args': { type: 'string', default: '' },
       'peer-args': { type: 'string', default: '' }
     }
@@ -76,7 +77,7 @@ export async function main (argv: string[]): Promise<void> {
   if (!Number.isInteger(hosts) || hosts < 1 || hosts > 60) throw new PrecacheError('--hosts must be 1 to 60')
   const rateMbit = mbit(values.rate as string, '--rate')
   const spec: ScenarioSpec = {
-    name: `N=${hosts} @${rateMbit} Mbit/s`,
+    name: values.name ?? `N=${hosts} @${rateMbit} Mbit/s`,
     hosts,
     rateMbit,
     originMbit: values['origin-rate'] != null ? mbit(values['origin-rate'], '--origin-rate') : rateMbit,

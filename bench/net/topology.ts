@@ -7,7 +7,9 @@
 import { execFileSync, spawn } from 'node:child_process'
 import type { ChildProcess, SpawnOptions } from 'node:child_process'
 
-export const PREFIX = 'pcsim'
+/** Namespace names carry the owning process id, so runs never clobber each other */
+export const PREFIX = `pcsim${process.pid}`
+const OWNED = /^pcsim(\d+)-/
 export const ORIGIN_IP = '10.77.0.1'
 export const hostIp = (i: number): string => `10.77.0.${10 + i}`
 export const originNs = `${PREFIX}-o`
@@ -39,12 +41,18 @@ function run (args: string[]): void {
   execFileSync(args[0], args.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] })
 }
 
-/** Removes every namespace a previous (crashed) run may have left */
+function alive (pid: number): boolean {
+  try { process.kill(pid, 0); return true } catch (err: any) { return err.code === 'EPERM' }
+}
+
+/** Removes this run's namespaces and those a crashed run (a dead process) left behind */
 export function cleanLeftovers (): void {
   const list = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })
   for (const line of list.split('\n')) {
     const name = line.split(' ')[0]
-    if (name.startsWith(`${PREFIX}-`)) {
+    const owner = OWNED.exec(name)?.[1]
+    if (owner == null) continue
+    if (name.startsWith(`${PREFIX}-`) || !alive(Number(owner))) {
       try { run(['ip', 'netns', 'del', name]) } catch {}
     }
   }
