@@ -70,7 +70,15 @@ password = $password
 INI
 fi
 
-glance-manage --config-file "$dir/glance-api.conf" db_sync >"$dir/db_sync.log" 2>&1 || { cat "$dir/db_sync.log" >&2; exit 1; }
+# db_sync takes ~30 s on a busy machine: keep a synced empty database per glance version and copy it
+cache=${PRECACHE_OS_CACHE:-/var/tmp/precache-openstack}
+template="$cache/glance-$(glance-api --version 2>/dev/null | tr -dc '0-9.').sqlite"
+if [ ! -f "$dir/glance.sqlite" ] && [ -f "$template" ]; then
+  cp "$template" "$dir/glance.sqlite"
+else
+  glance-manage --config-file "$dir/glance-api.conf" db_sync >"$dir/db_sync.log" 2>&1 || { cat "$dir/db_sync.log" >&2; exit 1; }
+  if [ ! -f "$template" ]; then mkdir -p "$cache" && cp "$dir/glance.sqlite" "$template.tmp.$$" && mv "$template.tmp.$$" "$template"; fi
+fi
 setsid glance-api --config-file "$dir/glance-api.conf" >"$dir/glance-api.out" 2>&1 < /dev/null &
 echo $! > "$dir/glance-api.pid"
 

@@ -83,7 +83,7 @@ path, log = sys.argv[1], sys.argv[2]
 if os.path.exists(path): os.unlink(path)
 s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.bind(path)
 with open(log, "ab", buffering=0) as f:
-    while True: f.write(s.recv(65536).rstrip(b"\\\\0") + b"\\\\n")
+    while True: f.write(s.recv(65536).rstrip(b"\\0") + b"\\n")
 ' "$dir/run/log.sock" "$dir/swift.log" &
 for i in \$(seq 1 50); do [ -S "$dir/run/log.sock" ] && break; sleep 0.1; done
 echo \$! >> "$dir/swift.pid"
