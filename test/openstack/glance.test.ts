@@ -1,7 +1,6 @@
 import test from 'ava'
 import { createHash } from 'node:crypto'
-import { mkdtemp, readFile, readdir, stat, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readFile, readdir, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { loadConfig } from '../../src/config/load.js'
 import { createLogger } from '../../src/log.js'
@@ -10,6 +9,7 @@ import { listers } from '../../src/list/lister.js'
 import { fetchers } from '../../src/fetch/fetcher.js'
 import type { ImageFetcher } from '../../src/fetch/fetcher.js'
 import { startGlance } from './services.js'
+import { cleanupTemps, tempDir } from './services.js'
 import type { Service } from './services.js'
 import { bytes, createImage, identity } from './glance-client.js'
 import { startProxy } from './proxy.js'
@@ -39,6 +39,7 @@ test.before(async () => {
 })
 
 test.after.always(async () => {
+  await cleanupTemps()
   await proxy?.close()
   await glance?.stop()
 })
@@ -92,7 +93,7 @@ test.serial('lister: unreachable Glance and bad options are typed errors', async
 })
 
 async function newFetcher (glanceUrl: string): Promise<{ fetcher: ImageFetcher, dir: string }> {
-  const dir = await mkdtemp(join(tmpdir(), 'pc-staging-'))
+  const dir = await tempDir('pc-staging-')
   const c = loadConfig({ command: 'seeder', flags: { fetcher: 'glance', 'glance-endpoint': glanceUrl, 'os-project-id': 'pa', 'staging-dir': dir } })
   return { fetcher: fetchers.get('glance')({ config: c, log }), dir }
 }
@@ -153,7 +154,7 @@ test.serial('fetcher: bytes corrupted in the image store are detected', async t 
 })
 
 test.serial('fetcher: the bandwidth limit holds the download to its rate', async t => {
-  const dir = await mkdtemp(join(tmpdir(), 'pc-staging-'))
+  const dir = await tempDir('pc-staging-')
   const c = loadConfig({ command: 'seeder', flags: { fetcher: 'glance', 'glance-endpoint': url, 'os-project-id': 'pa', 'staging-dir': dir, 'glance-rate': '1MiB/s' } })
   const fetcher = fetchers.get('glance')({ config: c, log })
   const start = Date.now()

@@ -78,3 +78,14 @@ export async function startGlance (keystone?: { url: string, password: string })
 export async function startSwift (): Promise<Service> {
   return await start('swift', 'start-swift.sh', 5)
 }
+
+const temps: string[] = []
+/** a temp folder removed by cleanupTemps() */
+export async function tempDir (prefix: string): Promise<string> {
+  const d = await mkdtemp(join(tmpdir(), prefix))
+  temps.push(d)
+  return d
+}
+export async function cleanupTemps (): Promise<void> {
+  await Promise.all(temps.splice(0).map(async d => { await rm(d, { recursive: true, force: true }) }))
+}

@@ -1,7 +1,6 @@
 import test from 'ava'
 import { createHash } from 'node:crypto'
-import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readFile, readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { loadConfig } from '../../src/config/load.js'
 import { createLogger } from '../../src/log.js'
@@ -9,6 +8,7 @@ import '../../src/backends.js'
 import { fetchers } from '../../src/fetch/fetcher.js'
 import type { ImageFetcher } from '../../src/fetch/fetcher.js'
 import { startSwift } from './services.js'
+import { cleanupTemps, tempDir } from './services.js'
 import type { Service } from './services.js'
 import { bytes } from './glance-client.js'
 import { startProxy } from './proxy.js'
@@ -51,12 +51,13 @@ test.before(async () => {
 })
 
 test.after.always(async () => {
+  await cleanupTemps()
   await proxy?.close()
   await swift?.stop()
 })
 
 async function newFetcher (via?: string): Promise<{ fetcher: ImageFetcher, dir: string }> {
-  const dir = await mkdtemp(join(tmpdir(), 'pc-staging-'))
+  const dir = await tempDir('pc-staging-')
   const authUrl = via != null ? `${via}/auth/v1.0` : swift.vars.SWIFT_AUTH_URL
   const c = loadConfig({ command: 'seeder', flags: { fetcher: 'swift', 'swift-auth-url': authUrl, 'swift-user': swift.vars.SWIFT_USER, 'swift-key': swift.vars.SWIFT_KEY, 'swift-container': 'images', 'staging-dir': dir } })
   return { fetcher: fetchers.get('swift')({ config: c, log }), dir }
@@ -125,7 +126,7 @@ test.serial('swift: bytes corrupted on the object server are detected', async t 
 })
 
 test.serial('swift: wrong key and missing object are typed errors', async t => {
-  const dir = await mkdtemp(join(tmpdir(), 'pc-staging-'))
+  const dir = await tempDir('pc-staging-')
   const c = loadConfig({ command: 'seeder', flags: { fetcher: 'swift', 'swift-auth-url': swift.vars.SWIFT_AUTH_URL, 'swift-user': swift.vars.SWIFT_USER, 'swift-key': 'wrong', 'staging-dir': dir } })
   await t.throwsAsync(fetchers.get('swift')({ config: c, log }).fetch({ id: 'plain' }), { name: 'AuthenticationError' })
   const { fetcher } = await newFetcher()
