@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs the real OpenStack services the integration tests start on
-# 127.0.0.1 (glance-api, Swift with memcached) and qemu-utils for the Nova
+# 127.0.0.1 (glance-api, Keystone under uwsgi, Swift with memcached) and qemu-utils for the Nova
 # cache driver. Idempotent: returns at once when everything is present.
 # Package daemons are kept from starting (they would listen on 0.0.0.0) by a
 # /usr/sbin/policy-rc.d that exits 101.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 
-PACKAGES=(glance-api swift swift-proxy swift-object swift-container swift-account memcached qemu-utils)
+PACKAGES=(glance-api swift swift-proxy swift-object swift-container swift-account memcached qemu-utils
+  keystone uwsgi-core uwsgi-plugin-python3 python3-keystonemiddleware)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

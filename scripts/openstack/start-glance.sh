@@ -2,7 +2,8 @@
 # Starts a real glance-api on 127.0.0.1 (sqlite database, file store) and
 # waits until it answers.
 #   start-glance.sh DIR PORT                  no Keystone: identity from X-Project-Id/X-Roles headers
-#   start-glance.sh DIR PORT KEYSTONE_URL PASSWORD   behind Keystone (authtoken; service user "glance")
+#   start-glance.sh DIR PORT KEYSTONE_URL PASSWORD   behind Keystone (authtoken; service user "glance"
+#                                                    in project "service", made by the caller)
 # Prints GLANCE_URL=… and GLANCE_PID_FILE=… ; stop with stop.sh "$GLANCE_PID_FILE".
 set -euo pipefail
 dir=$(realpath -m "${1:?usage: start-glance.sh DIR PORT [KEYSTONE_URL GLANCE_PASSWORD]}")
@@ -67,6 +68,8 @@ user_domain_name = Default
 project_name = service
 username = glance
 password = $password
+# validate every token (no in-process cache), so a revoked token is rejected at once
+token_cache_time = -1
 INI
 fi
 

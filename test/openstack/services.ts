@@ -56,9 +56,9 @@ export interface Service {
   stop: () => Promise<void>
 }
 
-async function start (kind: string, scriptName: string, ports: number, extra: string[] = []): Promise<Service> {
+async function start (kind: string, scriptName: string, ports: number, extra: string[] = [], fixedPort?: number): Promise<Service> {
   const dir = await mkdtemp(join(tmpdir(), `pc-${kind}-`))
-  const port = await freePorts(ports)
+  const port = fixedPort ?? await freePorts(ports)
   const vars = await script(scriptName, [dir, String(port), ...extra])
   const pidFile = vars.GLANCE_PID_FILE ?? vars.SWIFT_PID_FILE ?? vars.KEYSTONE_PID_FILE
   return {
@@ -71,8 +71,12 @@ async function start (kind: string, scriptName: string, ports: number, extra: st
   }
 }
 
-export async function startGlance (keystone?: { url: string, password: string }): Promise<Service> {
-  return await start('glance', 'start-glance.sh', 1, keystone != null ? [keystone.url, keystone.password] : [])
+export async function startGlance (keystone?: { url: string, password: string, port: number }): Promise<Service> {
+  return await start('glance', 'start-glance.sh', 1, keystone != null ? [keystone.url, keystone.password] : [], keystone?.port)
+}
+
+export async function startKeystone (): Promise<Service> {
+  return await start('keystone', 'start-keystone.sh', 1)
 }
 
 export async function startSwift (): Promise<Service> {
