@@ -42,7 +42,8 @@ export async function startProxy (target: string): Promise<TestProxy> {
         res.write(part)
         if (sent >= limit) {
           upRes.destroy()
-          if (cutAt != null) res.socket?.destroy()
+          // let the client read what was sent before the connection drops
+          if (cutAt != null) setTimeout(() => { res.socket?.destroy() }, 300)
           else res.end()
         }
       })

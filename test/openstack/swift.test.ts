@@ -132,3 +132,26 @@ test.serial('swift: wrong key and missing object are typed errors', async t => {
   const { fetcher } = await newFetcher()
   await t.throwsAsync(fetcher.fetch({ id: 'missing' }), { name: 'RemoteServiceError', message: /404/ })
 })
+
+test.serial('http: a public Swift object over plain HTTP, verified by the published md5, resumed with Range', async t => {
+  for (const container of ['images', 'segments']) {
+    const acl = await fetch(`${storage}/${container}`, { method: 'POST', headers: { 'x-auth-token': token, 'x-container-read': '.r:*,.rlistings' } })
+    t.is(acl.status, 204)
+  }
+  const publicUrl = storage.replace(new URL(storage).origin, proxy.url)
+  const dir = await tempDir('pc-staging-')
+  const c = loadConfig({ command: 'seeder', flags: { fetcher: 'http', 'http-url': `${publicUrl}/images/{id}`, 'staging-dir': dir } })
+  const fetcher = fetchers.get('http')({ config: c, log })
+  proxy.cutNextAfter(100_000)
+  await t.throwsAsync(fetcher.fetch({ id: 'dlo', checksums: { md5: md5(data.dlo) } }), { name: 'UnreachableError' })
+  const partSize = (await readFile(join(dir, 'dlo.part'))).length
+  t.true(partSize > 0 && partSize <= 100_000, `part has ${partSize} bytes`)
+  const from = proxy.gets.length
+  const got = await fetcher.fetch({ id: 'dlo', checksums: { md5: md5(data.dlo) } })
+  t.deepEqual(proxy.gets.slice(from).map(g => g.range), [`bytes=${partSize}-`])
+  t.is(got.verified.md5, md5(data.dlo))
+  t.is(sha256(await readFile(got.path)), sha256(data.dlo))
+  // a wrong published checksum is caught
+  const c2 = loadConfig({ command: 'seeder', flags: { fetcher: 'http', 'http-url': `${publicUrl}/images/{id}`, 'staging-dir': await tempDir('pc-staging-') } })
+  await t.throwsAsync(fetchers.get('http')({ config: c2, log }).fetch({ id: 'slo', checksums: { md5: md5(data.dlo) } }), { name: 'ChecksumMismatchError' })
+})
