@@ -1,6 +1,7 @@
 /**
  * npm run bench:net -- --hosts 8 --rate 100mbit --size 128MiB [--origin-rate 25mbit]
  *   [--slow-hosts 4 --slow-rate 25mbit] [--methods precache,http,bittorrent] [--repeat 3] [--out DIR]
+ *   [--seeder-args="…"] [--peer-args="…"]   (extra precache flags, for tuning)
  *
  * One JSON line per run on stdout; a markdown table of medians and an SVG plot
  * of completion times in --out (default bench-results/). Needs root.
@@ -14,6 +15,7 @@ import { runScenario } from './scenario.js'
 import { markdownTable, svgPlot } from './report.js'
 import type { RunRecord } from './report.js'
 import { METHODS } from './methods.js'
+import { precacheMethod } from './method-precache.js'
 import { NotRootError } from './topology.js'
 
 const mbit = (text: string, what: string): number => parseRate(text, what) * 8 / 1e6
@@ -62,9 +64,14 @@ export async function main (argv: string[]): Promise<void> {
       size: { type: 'string', default: '128MiB' },
       methods: { type: 'string', default: 'precache,http,bittorrent' },
       repeat: { type: 'string', default: '1' },
-      out: { type: 'string', default: 'bench-results' }
+      out: { type: 'string', default: 'bench-results' },
+      'seeder-args': { type: 'string', default: '' },
+      'peer-args': { type: 'string', default: '' }
     }
   })
+  // extra precache flags, for tuning runs: --seeder-args="--block-size 256KiB" --peer-args="--requests-per-peer 4"
+  const words = (s: unknown): string[] => String(s).split(' ').filter(a => a !== '')
+  METHODS.precache = precacheMethod(words(values['seeder-args']), words(values['peer-args']))
   const hosts = Number(values.hosts)
   if (!Number.isInteger(hosts) || hosts < 1 || hosts > 60) throw new PrecacheError('--hosts must be 1 to 60')
   const rateMbit = mbit(values.rate as string, '--rate')

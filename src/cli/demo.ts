@@ -15,8 +15,8 @@ function table (r: DemoResult): string {
 
 export function demoCommand (): Command {
   return new Command('demo')
-    .description('The embedded default: make a random image, start one seeder and N peers as separate processes on\n' +
-      'loopback, show live progress, verify every copy, and report the seeder\'s egress. Cleans up after itself.')
+    .summary('the embedded default: one seeder and N peers on loopback with a random image')
+    .description('The embedded default: make a random image, start one seeder and N peers as separate processes on loopback, show live progress, verify every copy, and report the seeder\'s egress. Cleans up after itself.')
     .addOption(new Option('--peers <n>', 'number of peer processes').default('4'))
     .addOption(new Option('--size <size>', 'image size, e.g. 64MiB, 1GiB').default('64MiB'))
     .option('--block-size <size>', 'block size (default 1MiB)')

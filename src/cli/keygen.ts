@@ -7,8 +7,8 @@ import { writeIdentity } from '../net/identity.js'
 
 export function keygenCommand (): Command {
   return new Command('keygen')
-    .description('Make a swarm key (shared by every node of one cloud) and/or a node identity (one per node;\n' +
-      'the seeder\'s peer id, printed here, is what peers trust). Existing files are never overwritten.')
+    .summary('make a swarm key and/or a node identity')
+    .description('Make a swarm key (shared by every node of one cloud) and/or a node identity (one per node; the seeder\'s peer id, printed here, is what peers trust). Existing files are never overwritten.')
     .option('--swarm-key <file>', 'write a new swarm key here')
     .option('--identity <file>', 'write a new node identity here and print its peer id')
     .action(async (opts: { swarmKey?: string, identity?: string }) => {

@@ -1,21 +1,14 @@
-import { Command } from 'commander'
-import { addSchemaOptions, configFromCommand } from './options.js'
-import { createLogger, setLogFormat } from '../log.js'
+import type { Command } from 'commander'
 import { startSeeder } from '../roles/seeder.js'
-import { untilSignalled } from '../roles/common.js'
+import { roleCommand } from './role.js'
 
 export function seederCommand (): Command {
-  const cmd = new Command('seeder')
-    .description('Run on a controller: list images, fetch them, cut them into signed blocks and seed them to every peer.\n' +
-      'Example: precache seeder --images /srv/images --swarm-key /etc/precache/swarm.key --identity /etc/precache/seeder.id')
-  addSchemaOptions(cmd, 'seeder')
-  cmd.action(async () => {
-    const config = configFromCommand(cmd, 'seeder')
-    setLogFormat(config.DEFAULT.log_format)
-    const log = createLogger('seeder')
-    const seeder = await startSeeder(config, log)
-    for (const a of seeder.addrs) log(`peers can use --seeder ${a}/p2p/${seeder.peerId}`)
-    await untilSignalled(seeder.stop, log)
-  })
-  return cmd
+  return roleCommand('seeder', 'run on a controller: list, fetch, serve and distribute images',
+    'Run on a controller: list images, fetch them, cut them into signed blocks and seed them to every peer. ' +
+    'Example: precache seeder --images /srv/images --swarm-key /etc/precache/swarm.key --identity /etc/precache/seeder.id',
+    async (config, log) => {
+      const seeder = await startSeeder(config, log)
+      for (const a of seeder.addrs) log(`peers can use --seeder ${a}/p2p/${seeder.peerId}`)
+      return seeder
+    })
 }

@@ -4,7 +4,10 @@
  * to the cache driver, and keep serving it to others afterwards.
  */
 import type { CacheDriver } from '../cache/driver.js'
-import { ImageHashMismatchError, UntrustedManifestError, throwIfAborted } from '../errors.js'
+import { mkdir, stat, statfs } from 'node:fs/promises'
+import { join } from 'node:path'
+import { ImageHashMismatchError, NoSpaceError, UntrustedManifestError, throwIfAborted } from '../errors.js'
+import { formatBytes } from '../config/units.js'
 import type { Logger } from '../log.js'
 import { decodeManifest } from '../serve/manifest.js'
 import type { ImageMeta } from '../serve/meta.js'
@@ -34,6 +37,17 @@ async function signedManifest (c: DownloadComponents, meta: ImageMeta, signal: A
   return got
 }
 
+/** Fails early, with a clear message, when the staging file system cannot hold the image */
+async function ensureSpace (dir: string, meta: ImageMeta): Promise<void> {
+  await mkdir(dir, { recursive: true })
+  const fs = await statfs(dir)
+  const partial = await stat(join(dir, `${meta.manifestId}.part`)).then(s => s.blocks * 512, () => 0)
+  const free = fs.bavail * fs.bsize
+  if (free + partial < meta.size) {
+    throw new NoSpaceError(`image ${meta.imageId} needs ${formatBytes(meta.size)} in ${dir} but only ${formatBytes(free)} is free; free some space (it will be retried)`)
+  }
+}
+
 /** Serves an image that is already in place (after a restart), if its bytes are unchanged */
 export async function reseed (c: DownloadComponents, meta: ImageMeta): Promise<Torrent | undefined> {
   const p = c.placed.get(meta.imageId)
@@ -49,6 +63,7 @@ export async function downloadImage (c: DownloadComponents, meta: ImageMeta, see
   const started = Date.now()
   const signed = await signedManifest(c, meta, signal)
   const manifest = decodeManifest(signed.manifestBytes)
+  await ensureSpace(c.driver.stagingDir(), meta)
   const store = await openPartialStore(c.driver.stagingDir(), meta.manifestId, manifest)
   if (store.have.count() > 0) c.log(`resuming image ${meta.imageId}`, { verifiedBlocks: store.have.count(), blocks: store.have.size })
   const torrent = c.swarm.add({ manifestId: meta.manifestId, ...signed, store, superSeed: false })

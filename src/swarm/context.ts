@@ -14,7 +14,8 @@ export interface SwarmContext {
   signature: Uint8Array
   /** present while blocks are missing */
   picker?: Picker
-  requestsPerPeer: number
+  /** requests kept in flight to one neighbour right now (see torrent.ts) */
+  requestsPerPeer: () => number
   requestTimeout: number
   upload: TokenBucket
   download: TokenBucket

@@ -57,7 +57,8 @@ export function createSession (stream: Stream, messages: AsyncIterator<Message>,
   const pump = (): void => {
     const picker = ctx.picker
     if (closed || picker == null) return
-    while (inFlight.size + writes < ctx.requestsPerPeer * 2 && inFlight.size < ctx.requestsPerPeer) {
+    const limit = ctx.requestsPerPeer()
+    while (inFlight.size + writes < limit * 2 && inFlight.size < limit) {
       const index = picker.pick(remote)
       if (index === undefined) break
       inFlight.set(index, Date.now())

@@ -14,7 +14,9 @@
 import { BitSet } from './bitset.js'
 
 /**
- * Offers kept outstanding per neighbour
+ * Offers kept outstanding in total, spread over the neighbours (at least one
+ * each): few offers at a time keep each block's trip short, so peers can pass
+ * it on sooner, while enough stay open to keep the seeder's link busy.
  *
  * @default 8
  */
@@ -30,6 +32,7 @@ export interface SuperSeederInit {
   blockCount: number
   /** reveal block `index` to `peer` (send HAVE) */
   offer: (peer: string, index: number) => void
+  /** offers outstanding in total (see DEFAULT_LOOKAHEAD) */
   lookahead?: number
   starveMs?: number
   now?: () => number
@@ -54,7 +57,8 @@ interface PeerState { has: BitSet, offered: Set<number>, unconfirmed: Set<number
 
 export function createSuperSeeder (init: SuperSeederInit): SuperSeeder {
   const n = init.blockCount
-  const lookahead = init.lookahead ?? DEFAULT_LOOKAHEAD
+  const totalLookahead = init.lookahead ?? DEFAULT_LOOKAHEAD
+  let lookahead = totalLookahead
   const starveMs = init.starveMs ?? DEFAULT_STARVE_MS
   const now = init.now ?? Date.now
   const sent = new Uint32Array(n)
@@ -96,6 +100,7 @@ export function createSuperSeeder (init: SuperSeederInit): SuperSeeder {
     addPeer (peer) {
       if (peers.has(peer)) return
       peers.set(peer, { has: new BitSet(n), offered: new Set(), unconfirmed: new Set(), lastProgress: now() })
+      lookahead = Math.max(1, Math.ceil(totalLookahead / peers.size))
       topUp(peer)
     },
     removePeer (peer) {
@@ -105,6 +110,7 @@ export function createSuperSeeder (init: SuperSeederInit): SuperSeeder {
       for (const i of st.unconfirmed) pending[i]--
       for (let i = 0; i < n; i++) if (st.has.get(i)) holders[i]--
       peers.delete(peer)
+      lookahead = Math.max(1, Math.ceil(totalLookahead / Math.max(1, peers.size)))
       topUpAll()
     },
     remoteHas (peer, bits) {

@@ -19,6 +19,14 @@ import type { Message } from './wire.js'
 
 export type PeerList = Array<{ id: Uint8Array, addrs: Uint8Array[] }>
 
+/**
+ * Requests in flight over all neighbours together; each neighbour gets a
+ * share (at least 1, at most `requests_per_peer`)
+ *
+ * @default 16
+ */
+export const REQUEST_BUDGET = 16
+
 export interface TorrentInit {
   manifestId: string
   /** signed manifest, handed to neighbours that ask for it */
@@ -71,7 +79,7 @@ export function createTorrent (init: TorrentInit): Torrent {
   if (store.have.full()) resolveComplete()
 
   const superSeeder = init.superSeed
-    ? createSuperSeeder({ blockCount: n, offer: (peer, index) => sessions.get(peer)?.have(index), lookahead: init.requestsPerPeer })
+    ? createSuperSeeder({ blockCount: n, offer: (peer, index) => sessions.get(peer)?.have(index) })
     : undefined
   const tick = superSeeder != null ? setInterval(() => { superSeeder.tick() }, 1000) : undefined
   tick?.unref()
@@ -81,7 +89,9 @@ export function createTorrent (init: TorrentInit): Torrent {
     manifestBytes: init.manifestBytes,
     signature: init.signature,
     picker: store.have.full() ? undefined : createPicker({ blockCount: n, have: store.have }),
-    requestsPerPeer: init.requestsPerPeer,
+    // a budget of requests shared by the neighbours: deep queues at every
+    // uploader make each block's trip long and the picker's view stale
+    requestsPerPeer: () => Math.max(1, Math.min(init.requestsPerPeer, Math.ceil(REQUEST_BUDGET / Math.max(1, sessions.size)))),
     requestTimeout: init.requestTimeout,
     upload: init.upload,
     download: init.download,

@@ -10,17 +10,25 @@ function harness (n: number, lookahead = 2): { offers: Map<string, number[]>, s:
 }
 
 test('first pass: every block is offered to exactly one peer before any is offered twice', t => {
-  const { offers, s } = harness(6, 2)
+  const { offers, s } = harness(6, 4)
   s.addPeer('a')
+  t.deepEqual(offers.get('a'), [0, 1, 2, 3], 'a lone peer gets the whole lookahead')
   s.addPeer('b')
-  t.deepEqual(offers.get('a'), [0, 1])
-  t.deepEqual(offers.get('b'), [2, 3])
+  t.deepEqual(offers.get('b'), [4, 5], 'the lookahead is shared: 4 over 2 peers')
   s.uploaded('a', 0)
-  t.deepEqual(offers.get('a'), [0, 1, 4])
-  s.uploaded('b', 2)
-  t.deepEqual(offers.get('b'), [2, 3, 5])
   s.uploaded('a', 1)
-  t.deepEqual(offers.get('a'), [0, 1, 4], 'nothing left that nobody has or is receiving')
+  s.uploaded('b', 4)
+  t.deepEqual(offers.get('a'), [0, 1, 2, 3], 'nothing left that nobody has or is receiving')
+  t.deepEqual(offers.get('b'), [4, 5])
+  t.deepEqual([...s.sentCounts], [1, 1, 0, 0, 1, 0])
+})
+
+test('with many peers each is offered one block at a time', t => {
+  const { offers, s } = harness(100, 8)
+  for (const p of ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j']) s.addPeer(p)
+  t.is(offers.get('j')?.length, 1)
+  s.uploaded('j', (offers.get('j') as number[])[0])
+  t.is(offers.get('j')?.length, 2, 'the next block once the first is out')
 })
 
 test('a block sent but not yet confirmed is not offered again; one lost with its peer is', t => {

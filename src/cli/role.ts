@@ -1,0 +1,21 @@
+import { Command } from 'commander'
+import { addSchemaOptions, configFromCommand } from './options.js'
+import { createLogger, setLogFormat } from '../log.js'
+import type { Logger } from '../log.js'
+import type { Config } from '../config/load.js'
+import { untilSignalled } from '../roles/common.js'
+
+/** A long-running role command: schema flags → validated config → start → run until SIGINT/SIGTERM */
+export function roleCommand (name: 'seeder' | 'peer', summary: string, description: string,
+  start: (config: Config, log: Logger) => Promise<{ stop: () => Promise<void> }>): Command {
+  const cmd = new Command(name).summary(summary).description(description)
+  addSchemaOptions(cmd, name)
+  cmd.action(async () => {
+    const config = configFromCommand(cmd, name)
+    setLogFormat(config.DEFAULT.log_format)
+    const log = createLogger(name)
+    const role = await start(config, log)
+    await untilSignalled(role.stop, log)
+  })
+  return cmd
+}
