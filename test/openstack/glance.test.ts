@@ -1,4 +1,5 @@
 import test from 'ava'
+import { execFile } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { readFile, readdir, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -8,7 +9,7 @@ import '../../src/backends.js'
 import { listers } from '../../src/list/lister.js'
 import { fetchers } from '../../src/fetch/fetcher.js'
 import type { ImageFetcher } from '../../src/fetch/fetcher.js'
-import { startGlance } from './services.js'
+import { ROOT, startGlance } from './services.js'
 import { cleanupTemps, tempDir } from './services.js'
 import type { Service } from './services.js'
 import { bytes, createImage, identity } from './glance-client.js'
@@ -163,4 +164,30 @@ test.serial('fetcher: the bandwidth limit holds the download to its rate', async
   // 1 MiB + 17 bytes at 1 MiB/s with a 256 KiB burst needs at least ~0.75 s
   t.true(seconds >= 0.7, `took ${seconds} s`)
   t.is(got.verified.sha512, img.pub.os_hash_value)
+})
+
+async function cli (args: string[]): Promise<{ code: number, stdout: string, stderr: string }> {
+  return await new Promise(resolve => {
+    execFile(process.execPath, [join(ROOT, 'dist', 'src', 'cli', 'main.js'), ...args], (err, stdout, stderr) => {
+      resolve({ code: err == null ? 0 : Number((err as any).code), stdout, stderr })
+    })
+  })
+}
+
+test.serial('precache list: a table and --json of what the Glance lister selects; a clear error when Glance is down', async t => {
+  const common = ['--lister', 'glance', '--glance-endpoint', url, '--os-project-id', 'pa', '--glance-owner', 'pa', '--glance-tag', 'pc']
+  const json = await cli(['list', ...common, '--json'])
+  t.is(json.code, 0, json.stderr)
+  const rows = JSON.parse(json.stdout)
+  t.deepEqual(rows.map((r: any) => r.id).sort(), idsOf('pub', 'priv'))
+  const pub = rows.find((r: any) => r.id === img.pub.id)
+  t.like(pub, { name: 'pub', project: 'pa', size: data.pub.length, diskFormat: 'raw' })
+  const table = await cli(['list', ...common])
+  t.is(table.code, 0)
+  t.regex(table.stdout, /^ID +NAME +PROJECT +SIZE +FORMAT/)
+  t.regex(table.stdout, new RegExp(`${img.pub.id as string} +pub +pa +1\\.0 MiB +raw`))
+  const down = await cli(['list', '--lister', 'glance', '--glance-endpoint', 'http://127.0.0.1:1', '--os-project-id', 'pa'])
+  t.is(down.code, 1)
+  t.regex(down.stderr, /^precache: Glance image list: cannot reach http:\/\/127\.0\.0\.1:1\/v2\/images/)
+  t.notRegex(down.stderr, /\n +at /, 'no stack trace')
 })
