@@ -130,6 +130,19 @@ test('nova: maintain() refreshes the mtime of placed files only', async t => {
   t.is(Math.round((await stat(other)).mtimeMs), Math.round(old.getTime()), 'foreign file untouched')
 })
 
+test('nova: placed files get the configured owner', async t => {
+  if (process.getuid?.() !== 0) { t.fail('changing the owner needs root; run the tests as root (as CI does)'); return }
+  const passwd = await readFile('/etc/passwd', 'utf8')
+  const nobody = passwd.split('\n').map(l => l.split(':')).find(f => f[0] === 'nobody')
+  t.truthy(nobody, 'this host has a nobody user')
+  const { d } = await driver({ 'cache-owner': 'nobody' })
+  const content = bytes(1000, 13)
+  const placed = await d.store(meta('img-own', content, 'raw'), await stage(d, 'own.part', content))
+  const s = await stat(placed.path)
+  t.is(s.uid, Number(nobody?.[2]))
+  t.is(s.gid, Number(nobody?.[3]))
+})
+
 test('nova: owner and mode options are validated', t => {
   t.throws(() => cacheDrivers.get('nova')({ config: loadConfig({ command: 'peer', flags: { 'cache-owner': 'no-such-user-xyz' } }), log }), { name: 'ConfigError', message: /no user/ })
   t.throws(() => cacheDrivers.get('nova')({ config: loadConfig({ command: 'peer', flags: { 'cache-mode': 'rw' } }), log }), { name: 'ConfigError', message: /octal/ })
