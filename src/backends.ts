@@ -5,3 +5,8 @@
 import './list/directory.js'
 import './fetch/file.js'
 import './cache/directory.js'
+import './list/glance.js'
+import './fetch/glance.js'
+import './fetch/swift.js'
+import './fetch/http.js'
+import './cache/nova.js'

@@ -7,6 +7,7 @@ import { seederCommand } from './seeder.js'
 import { peerCommand } from './peer.js'
 import { keygenCommand } from './keygen.js'
 import { demoCommand } from './demo.js'
+import { listCommand } from './list.js'
 import { configReference } from '../config/reference.js'
 
 const program = new Command('precache')
@@ -17,7 +18,7 @@ const program = new Command('precache')
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride()
 
-for (const make of [seederCommand, peerCommand, keygenCommand, demoCommand]) {
+for (const make of [seederCommand, peerCommand, listCommand, keygenCommand, demoCommand]) {
   program.addCommand(make().exitOverride())
 }
 

@@ -59,7 +59,45 @@ export const OPTIONS: OptionSpec[] = [
   { section: 'peer', key: 'cache_driver', type: 'string', default: 'directory', flag: 'cache-driver', commands: ['peer'], doc: 'Where verified images go: directory (a plain folder) or nova (libvirt _base).' },
 
   // [cache]
-  { section: 'cache', key: 'dir', type: 'path', flag: 'cache-dir', commands: ['peer'], doc: 'Folder of the directory cache driver: images are placed as <dir>/<image id>.' }
+  { section: 'cache', key: 'dir', type: 'path', flag: 'cache-dir', commands: ['peer'], doc: 'Folder of the directory cache driver: images are placed as <dir>/<image id>.' },
+  { section: 'cache', key: 'instances_path', type: 'path', default: '/var/lib/nova/instances', flag: 'instances-path', commands: ['peer'], doc: 'Nova\'s [DEFAULT] instances_path; the nova cache driver places images as <instances_path>/_base/<sha1 of the image id>.' },
+  { section: 'cache', key: 'force_raw_images', type: 'bool', default: 'true', flag: 'force-raw-images', commands: ['peer'], doc: 'Like Nova\'s force_raw_images: convert non-raw images to raw with qemu-img before placing them.' },
+  { section: 'cache', key: 'owner', type: 'string', flag: 'cache-owner', commands: ['peer'], doc: 'user[:group] (names or numbers) that should own placed base files, e.g. nova:nova. Default: unchanged.' },
+  { section: 'cache', key: 'mode', type: 'string', default: '0644', flag: 'cache-mode', commands: ['peer'], doc: 'Octal file mode of placed base files.' },
+  { section: 'cache', key: 'touch_interval', type: 'duration', default: '1h', flag: 'touch-interval', commands: ['peer'], min: 1000, doc: 'How often the nova driver refreshes the mtime of the base files it placed, so Nova\'s image cache manager (remove_unused_original_minimum_age_seconds) keeps them.' },
+
+  // [seeder] staging for the glance, swift and http fetchers
+  { section: 'seeder', key: 'staging_dir', type: 'path', flag: 'staging-dir', commands: ['seeder'], doc: 'Folder where the glance, swift and http fetchers download images (<id>.part, then <id>). Default: <state_dir>/staging.' },
+
+  // [openstack]
+  { section: 'openstack', key: 'cloud', type: 'string', flag: 'os-cloud', commands: SEEDING, doc: 'Cloud name in clouds.yaml (like the openstack client\'s --os-cloud, env OS_CLOUD). Without it, OS_* environment variables are used when OS_AUTH_URL is set.' },
+  { section: 'openstack', key: 'clouds_file', type: 'path', flag: 'os-clouds-file', commands: SEEDING, doc: 'clouds.yaml to read. Default: OS_CLIENT_CONFIG_FILE, ./clouds.yaml, ~/.config/openstack/clouds.yaml, /etc/openstack/clouds.yaml (first found).' },
+  { section: 'openstack', key: 'auth_type', type: 'string', flag: 'os-auth-type', commands: SEEDING, doc: 'password, v3applicationcredential, or noauth (no Keystone: set [glance] endpoint and [openstack] project_id; identity is sent as X-Project-Id/X-Roles headers). Default: from clouds.yaml or OS_AUTH_TYPE, else password.' },
+  { section: 'openstack', key: 'region_name', type: 'string', flag: 'os-region-name', commands: SEEDING, doc: 'Region of the catalogue endpoints to use. Default: from clouds.yaml or OS_REGION_NAME, else any.' },
+  { section: 'openstack', key: 'interface', type: 'string', flag: 'os-interface', commands: SEEDING, doc: 'Catalogue interface: public, internal or admin. Default: from clouds.yaml or OS_INTERFACE, else public.' },
+  { section: 'openstack', key: 'project_id', type: 'string', flag: 'os-project-id', commands: SEEDING, doc: 'With auth_type noauth: the project sent as X-Project-Id.' },
+  { section: 'openstack', key: 'roles', type: 'list', default: 'admin', flag: 'os-roles', commands: SEEDING, doc: 'With auth_type noauth: the roles sent as X-Roles.' },
+
+  // [glance]
+  { section: 'glance', key: 'endpoint', type: 'string', flag: 'glance-endpoint', commands: SEEDING, doc: 'Glance URL (e.g. http://controller:9292). Default: the image endpoint of the Keystone catalogue.' },
+  { section: 'glance', key: 'owners', type: 'list', flag: 'glance-owner', commands: SEEDING, doc: 'Project ids whose images are pre-cached (repeat or comma-separate). Default: every project the credentials can see.' },
+  { section: 'glance', key: 'tags', type: 'list', flag: 'glance-tag', commands: SEEDING, doc: 'Select images carrying all of these tags.' },
+  { section: 'glance', key: 'properties', type: 'list', flag: 'glance-property', commands: SEEDING, doc: 'Select images whose properties equal these, as key=value (e.g. precache=true).' },
+  { section: 'glance', key: 'visibility', type: 'string', flag: 'glance-visibility', commands: SEEDING, doc: 'Select images of this visibility: public, private, shared, community or all. Default: all that the credentials can see.' },
+  { section: 'glance', key: 'page_size', type: 'int', default: '100', flag: 'glance-page-size', commands: SEEDING, min: 1, max: 1000, doc: 'Images per Glance list request (the lister follows `next` links to the end).' },
+  { section: 'glance', key: 'download_rate', type: 'rate', default: '0', flag: 'glance-rate', commands: ['seeder'], doc: 'Bandwidth limit of the glance fetcher (0 = unlimited).' },
+
+  // [swift]
+  { section: 'swift', key: 'auth_url', type: 'string', flag: 'swift-auth-url', commands: ['seeder'], doc: 'Swift v1 (tempauth) auth URL, e.g. http://proxy:8080/auth/v1.0. Without it, the object-store endpoint and token come from Keystone ([openstack]).' },
+  { section: 'swift', key: 'user', type: 'string', flag: 'swift-user', commands: ['seeder'], doc: 'Swift v1 user, e.g. account:user.' },
+  { section: 'swift', key: 'key', type: 'string', flag: 'swift-key', commands: ['seeder'], doc: 'Swift v1 key (password).' },
+  { section: 'swift', key: 'container', type: 'string', default: 'images', flag: 'swift-container', commands: ['seeder'], doc: 'Container holding the images.' },
+  { section: 'swift', key: 'object_template', type: 'string', default: '{id}', flag: 'swift-object', commands: ['seeder'], doc: 'Object name of an image; {id} is replaced by the image id.' },
+  { section: 'swift', key: 'download_rate', type: 'rate', default: '0', flag: 'swift-rate', commands: ['seeder'], doc: 'Bandwidth limit of the swift fetcher (0 = unlimited).' },
+
+  // [http]
+  { section: 'http', key: 'url_template', type: 'string', flag: 'http-url', commands: ['seeder'], doc: 'URL of an image; {id} is replaced by the image id (URL-encoded), e.g. https://mirror/images/{id}.img.' },
+  { section: 'http', key: 'download_rate', type: 'rate', default: '0', flag: 'http-rate', commands: ['seeder'], doc: 'Bandwidth limit of the http fetcher (0 = unlimited).' }
 ]
 
 /** Finds the spec for an INI section/key */

@@ -1,0 +1,42 @@
+/**
+ * A small JSON record of the files a cache driver placed itself, so it only
+ * ever removes or touches those (written to a temp file, then renamed).
+ */
+import { readFile, rename, writeFile } from 'node:fs/promises'
+
+export interface LedgerEntry {
+  /** final path */
+  path: string
+  /** whole-image SHA-256 of the announced bytes */
+  sha256: string
+  /** inode and size of the placed file: a file Nova replaced is not ours any more */
+  ino: number
+  size: number
+  sameBytes: boolean
+}
+
+export interface Ledger {
+  get: (imageId: string) => LedgerEntry | undefined
+  set: (imageId: string, entry: LedgerEntry) => Promise<void>
+  delete: (imageId: string) => Promise<void>
+  entries: () => Array<[string, LedgerEntry]>
+}
+
+export async function openLedger (file: string): Promise<Ledger> {
+  const data: Record<string, LedgerEntry> = await readFile(file, 'utf8').then(t => JSON.parse(t), () => ({}))
+  let writing = Promise.resolve()
+  const save = async (): Promise<void> => {
+    const text = JSON.stringify(data, null, 1)
+    writing = writing.catch(() => {}).then(async () => {
+      await writeFile(`${file}.tmp`, text)
+      await rename(`${file}.tmp`, file)
+    })
+    await writing
+  }
+  return {
+    get: id => data[id],
+    async set (id, entry) { data[id] = entry; await save() },
+    async delete (id) { delete data[id]; await save() },
+    entries: () => Object.entries(data)
+  }
+}

@@ -1,0 +1,32 @@
+/** Runs `qemu-img` (info, convert) as Nova does, with an AbortSignal */
+import { execFile } from 'node:child_process'
+import { AbortedError, InputFileError, UnsupportedImageError } from '../errors.js'
+
+export interface ImageInfo {
+  format: string
+  virtualSize: number
+  backingFile?: string
+}
+
+async function run (args: string[], signal?: AbortSignal): Promise<string> {
+  return await new Promise((resolve, reject) => {
+    execFile('qemu-img', args, { signal, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+      if (err == null) { resolve(stdout); return }
+      if (signal?.aborted === true) { reject(new AbortedError('qemu-img aborted', { cause: err })); return }
+      if ((err as any).code === 'ENOENT') { reject(new InputFileError('qemu-img is not installed: install qemu-utils (the nova cache driver needs it)')); return }
+      reject(new UnsupportedImageError(`qemu-img ${args[0]} failed: ${String(stderr).trim().split('\n').pop() ?? err.message}`))
+    })
+  })
+}
+
+/** `qemu-img info --output=json`: the real format of a file, whatever its name says */
+export async function qemuImgInfo (path: string, signal?: AbortSignal): Promise<ImageInfo> {
+  const out = JSON.parse(await run(['info', '--output=json', path], signal))
+  const backing = out['backing-filename'] ?? out['full-backing-filename']
+  return { format: String(out.format), virtualSize: Number(out['virtual-size']), backingFile: backing != null ? String(backing) : undefined }
+}
+
+/** `qemu-img convert -f <from> -O raw src dst` */
+export async function qemuImgConvertRaw (src: string, from: string, dst: string, signal?: AbortSignal): Promise<void> {
+  await run(['convert', '-f', from, '-O', 'raw', src, dst], signal)
+}
