@@ -1,7 +1,7 @@
 /**
  * npm run bench:net -- --hosts 8 --rate 100mbit --size 128MiB [--origin-rate 25mbit]
  *   [--slow-hosts 4 --slow-rate 25mbit] [--methods precache,http,bittorrent] [--repeat 3] [--out DIR]
- *   [--seeder-args="…"] [--peer-args="…"]   (extra precache flags, for tuning)
+ *   [--seeder-args="…"] [--peer-args="…"]   (extra precache flags, for tuning) [--keep] (keep logs)
  *
  * One JSON line per run on stdout; a markdown table of medians and an SVG plot
  * of completion times in --out (default bench-results/). Needs root.
@@ -26,7 +26,7 @@ export function hostRates (s: ScenarioSpec): number[] {
   return Array.from({ length: s.hosts }, (_, i) => i < s.slowHosts ? s.slowMbit : s.rateMbit)
 }
 
-export async function runBench (specs: ScenarioSpec[], opts: { sizeBytes: number, methods: string[], repeat: number, out: string }): Promise<RunRecord[]> {
+export async function runBench (specs: ScenarioSpec[], opts: { sizeBytes: number, methods: string[], repeat: number, out: string, keep?: boolean }): Promise<RunRecord[]> {
   for (const m of opts.methods) if (!(m in METHODS)) throw new PrecacheError(`unknown method "${m}": use ${Object.keys(METHODS).join(', ')}`)
   const all: RunRecord[] = []
   for (const spec of specs) {
@@ -36,6 +36,7 @@ export async function runBench (specs: ScenarioSpec[], opts: { sizeBytes: number
       originMbit: spec.originMbit,
       sizeBytes: opts.sizeBytes,
       repeat: opts.repeat,
+      keep: opts.keep,
       methods: Object.fromEntries(opts.methods.map(m => [m, METHODS[m]])),
       onRun: r => {
         process.stdout.write(JSON.stringify(r) + '\n')
@@ -66,6 +67,7 @@ export async function main (argv: string[]): Promise<void> {
       repeat: { type: 'string', default: '1' },
       out: { type: 'string', default: 'bench-results' },
       name: { type: 'string' },
+      keep: { type: 'boolean', default: false },
       'seeder-args': { type: 'string', default: '' },
       'peer-args': { type: 'string', default: '' }
     }
@@ -84,7 +86,7 @@ export async function main (argv: string[]): Promise<void> {
     slowHosts: Number(values['slow-hosts']),
     slowMbit: values['slow-rate'] != null ? mbit(values['slow-rate'], '--slow-rate') : rateMbit / 4
   }
-  await runBench([spec], { sizeBytes: parseSize(values.size as string, '--size'), methods: (values.methods as string).split(','), repeat: Number(values.repeat), out: values.out as string })
+  await runBench([spec], { sizeBytes: parseSize(values.size as string, '--size'), methods: (values.methods as string).split(','), repeat: Number(values.repeat), out: values.out as string, keep: values.keep === true })
 }
 
 export async function cli (run: () => Promise<void>): Promise<void> {

@@ -84,6 +84,7 @@ export async function runScenario (s: ScenarioInit): Promise<RunRecord[]> {
     }
   } finally {
     if (s.keep !== true) rmSync(base, { recursive: true, force: true })
+    else process.stderr.write(`kept logs and files in ${base}\n`)
   }
   return records
 }

@@ -94,13 +94,15 @@ export function createSession (stream: Stream, messages: AsyncIterator<Message>,
    * bounded by the requests in flight.
    */
   const onBlock = (index: number, data: Uint8Array[], length: number): void => {
-    if (!inFlight.delete(index)) return // cancelled or never asked: ignore
+    const asked = inFlight.delete(index)
+    // a block we gave up on (timed out, cancelled) is still worth keeping if we lack it
+    if (!asked && (ctx.store.have.get(index) || index >= ctx.store.have.size)) return
     ctx.ledger.received(remote, length)
     writes++
     const done = ctx.store.write(index, data).then(fresh => {
       if (fresh) ctx.onBlock(index, remote)
     }, (err) => {
-      ctx.picker?.failed(index, remote)
+      if (asked) ctx.picker?.failed(index, remote)
       if (!(err instanceof BlockHashMismatchError)) { ctx.log.warn(`cannot store block ${index}: ${err.message}`); return }
       ctx.log.warn(`${remote} sent a corrupt block ${index}`, { strikes: ++strikes })
       if (strikes >= MAX_STRIKES) session.close()
@@ -168,7 +170,9 @@ export function createSession (stream: Stream, messages: AsyncIterator<Message>,
     const now = Date.now()
     for (const [index, at] of inFlight) {
       if (now - at > ctx.requestTimeout) {
-        inFlight.delete(index)
+        // tell the neighbour, so a slow link is not kept busy with a block
+        // that will be fetched elsewhere
+        session.cancel(index)
         ctx.picker?.failed(index, remote)
       }
     }
