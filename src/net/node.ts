@@ -9,6 +9,9 @@ import { swarmKeyProtector } from './psk.js'
 import { gossipsub } from '@libp2p/gossipsub'
 import type { GossipSub } from '@libp2p/gossipsub'
 
+/** Bytes a stream may buffer unread before it is reset. @default 64 MiB */
+export const MAX_STREAM_READ_BUFFER = 64 * 1024 * 1024
+
 export type PrecacheNode = Libp2p<{ identify: any, pubsub: GossipSub }>
 
 export interface NodeInit {
@@ -37,7 +40,10 @@ export async function createNode (init: NodeInit): Promise<PrecacheNode> {
     transports: [tcp()],
     connectionProtector: swarmKeyProtector(init.swarmKey),
     connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
+    // block sessions bound what they ask for (requests in flight), so a larger
+    // read buffer than yamux's 4 MiB default is safe, and a busy reader must
+    // not have its stream reset
+    streamMuxers: [yamux({ streamOptions: { maxReadBufferLength: MAX_STREAM_READ_BUFFER } } as any)],
     connectionManager: { maxConnections: init.maxConnections ?? 300 },
     services: {
       identify: identify(),

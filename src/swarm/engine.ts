@@ -22,6 +22,8 @@ import { BLOCK_PROTOCOL, type Message } from './wire.js'
 export const DEFAULT_REQUESTS_PER_PEER = 8
 /** @default 16 */
 export const DEFAULT_MAX_NEIGHBOURS = 16
+/** Least time between two reconnection attempts to one node. @default 10000 */
+export const DEFAULT_RECONNECT_INTERVAL = 10_000
 /** Time allowed for dialling and the HELLO exchange. @default 10000 */
 export const DEFAULT_HANDSHAKE_TIMEOUT = 10_000
 
@@ -72,6 +74,14 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
     ? src.addrs.map(a => multiaddr(a.includes('/p2p/') ? a : `${a}/p2p/${src.peerId}`))
     : peerIdFromString(src.peerId)
 
+  /** every node known to work on a torrent (seeders, peer exchange), to reconnect to */
+  const known = new Map<string, Map<string, Source & { lastTry: number }>>()
+  const remember = (t: Torrent, src: Source): void => {
+    let m = known.get(t.manifestId)
+    if (m == null) { m = new Map(); known.set(t.manifestId, m) }
+    if (!m.has(src.peerId) && src.peerId !== localId) m.set(src.peerId, { ...src, lastTry: Date.now() })
+  }
+
   const cidBytes = (id: string): Uint8Array => CID.parse(id).bytes
 
   const peerListFor = async (t: Torrent, exclude: string): Promise<PeerList> => {
@@ -118,10 +128,27 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
       try { id = peerIdFromMultihash(Digest.decode(p.id)).toString() } catch { continue }
       const addrs: string[] = []
       for (const a of p.addrs) { try { addrs.push(multiaddr(a).toString()) } catch {} }
-      if (id === localId || t.has(id) || addrs.length === 0) continue
+      if (id === localId || addrs.length === 0) continue
+      remember(t, { peerId: id, addrs })
+      if (t.has(id)) continue
       open(t, { peerId: id, addrs }).catch((err: any) => { log(`could not reach ${id}: ${err.message}`) })
     }
   }
+
+  // sessions end (restarts, resets, idle timeouts): while a torrent is
+  // incomplete, reconnect to the nodes it knows, each at most every 10 s
+  const maintain = setInterval(() => {
+    for (const t of torrents.values()) {
+      if (t.superSeeder != null || t.store.have.full()) continue
+      for (const src of known.get(t.manifestId)?.values() ?? []) {
+        if (t.neighbours.length >= maxNeighbours) break
+        if (t.has(src.peerId) || Date.now() - src.lastTry < DEFAULT_RECONNECT_INTERVAL) continue
+        src.lastTry = Date.now()
+        open(t, src).catch((err: any) => { log(`could not reconnect to ${src.peerId}: ${err.message}`) })
+      }
+    }
+  }, 2000)
+  maintain.unref()
 
   await node.handle(BLOCK_PROTOCOL, async (stream: Stream, connection: any) => {
     const remote = connection.remotePeer.toString()
@@ -134,6 +161,7 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
       if (t == null || signal.aborted) { stream.abort(new Error('unknown manifest')); return }
       await writeMessage(stream, { type: 'hello', manifestId: first.value.manifestId, seeder: t.superSeeder != null })
       t.attach(stream, messages, remote, { outbound: false, peers: await peerListFor(t, remote) })
+      remember(t, { peerId: remote, addrs: [] }) // dialled later by peer id (addresses from identify)
     } catch (err: any) {
       log(`rejected a stream from ${remote}: ${err.message}`)
       stream.abort(err)
@@ -157,6 +185,7 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
     },
     get: (id) => torrents.get(id),
     async connect (t, sources, signal) {
+      for (const s of sources) remember(t, s)
       await Promise.all(sources.map(async s => { await open(t, s, signal).catch((err: any) => { log(`could not open a session with ${s.peerId}: ${err.message}`) }) }))
     },
     async fetchManifest (manifestId, sources, signal) {
@@ -187,11 +216,13 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
       const t = torrents.get(id)
       if (t == null) return
       torrents.delete(id)
+      known.delete(id)
       t.stop()
       await t.store.close()
     },
     torrents: () => [...torrents.values()],
     async stop () {
+      clearInterval(maintain)
       for (const id of [...torrents.keys()]) await swarm.remove(id)
       await node.unhandle(BLOCK_PROTOCOL)
     }
