@@ -109,14 +109,24 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
 
   const open = async (t: Torrent, src: Source, signal?: AbortSignal): Promise<void> => {
     if (src.peerId === localId || t.has(src.peerId)) return
-    const sig = AbortSignal.any([AbortSignal.timeout(DEFAULT_HANDSHAKE_TIMEOUT), ...(signal != null ? [signal] : [])])
-    const stream = await node.dialProtocol(dialTarget(src), BLOCK_PROTOCOL, { signal: sig, maxOutboundStreams: 1024 } as any)
+    // libp2p ties a stream to the signal it was opened with for the stream's
+    // whole life: give it one that only the handshake timer (or the caller)
+    // aborts, and stop the timer once the session is running
+    const controller = new AbortController()
+    const timer = setTimeout(() => { controller.abort(new WireDecodeError('no HELLO from neighbour in time')) }, DEFAULT_HANDSHAKE_TIMEOUT)
+    const onAbort = (): void => { controller.abort(signal?.reason) }
+    signal?.addEventListener('abort', onAbort, { once: true })
     try {
-      const messages = await handshake(stream, t.manifestId, t.superSeeder != null, sig)
-      t.attach(stream, messages, src.peerId, { outbound: true, peers: await peerListFor(t, src.peerId) })
-    } catch (err) {
-      stream.abort(err as Error)
-      throw err
+      const stream = await node.dialProtocol(dialTarget(src), BLOCK_PROTOCOL, { signal: controller.signal, maxOutboundStreams: 1024 } as any)
+      try {
+        const messages = await handshake(stream, t.manifestId, t.superSeeder != null, controller.signal)
+        t.attach(stream, messages, src.peerId, { outbound: true, peers: await peerListFor(t, src.peerId) })
+      } catch (err) {
+        stream.abort(err as Error)
+        throw err
+      }
+    } finally {
+      clearTimeout(timer)
     }
   }
 
