@@ -14,7 +14,8 @@ import { PrecacheError } from '../../src/errors.js'
 import { runScenario } from './scenario.js'
 import { markdownTable, svgPlot } from './report.js'
 import type { RunRecord } from './report.js'
-import { METHODS } from './methods.js'
+import { METHODS as DEFAULT_METHODS } from './methods.js'
+import type { Method } from './run-context.js'
 import { precacheMethod } from './method-precache.js'
 import { NotRootError } from './topology.js'
 
@@ -26,7 +27,8 @@ export function hostRates (s: ScenarioSpec): number[] {
   return Array.from({ length: s.hosts }, (_, i) => i < s.slowHosts ? s.slowMbit : s.rateMbit)
 }
 
-export async function runBench (specs: ScenarioSpec[], opts: { sizeBytes: number, methods: string[], repeat: number, out: string, keep?: boolean }): Promise<RunRecord[]> {
+export async function runBench (specs: ScenarioSpec[], opts: { sizeBytes: number, methods: string[], repeat: number, out: string, keep?: boolean, available?: Record<string, Method> }): Promise<RunRecord[]> {
+  const METHODS = opts.available ?? DEFAULT_METHODS
   for (const m of opts.methods) if (!(m in METHODS)) throw new PrecacheError(`unknown method "${m}": use ${Object.keys(METHODS).join(', ')}`)
   const all: RunRecord[] = []
   for (const spec of specs) {
@@ -74,7 +76,7 @@ export async function main (argv: string[]): Promise<void> {
   })
   // extra precache flags, for tuning runs: --seeder-args="--block-size 256KiB" --peer-args="--requests-per-peer 4"
   const words = (s: unknown): string[] => String(s).split(' ').filter(a => a !== '')
-  METHODS.precache = precacheMethod(words(values['seeder-args']), words(values['peer-args']))
+  const available = { ...DEFAULT_METHODS, precache: precacheMethod(words(values['seeder-args']), words(values['peer-args'])) }
   const hosts = Number(values.hosts)
   if (!Number.isInteger(hosts) || hosts < 1 || hosts > 60) throw new PrecacheError('--hosts must be 1 to 60')
   const rateMbit = mbit(values.rate as string, '--rate')
@@ -86,7 +88,7 @@ export async function main (argv: string[]): Promise<void> {
     slowHosts: Number(values['slow-hosts']),
     slowMbit: values['slow-rate'] != null ? mbit(values['slow-rate'], '--slow-rate') : rateMbit / 4
   }
-  await runBench([spec], { sizeBytes: parseSize(values.size as string, '--size'), methods: (values.methods as string).split(','), repeat: Number(values.repeat), out: values.out as string, keep: values.keep === true })
+  await runBench([spec], { sizeBytes: parseSize(values.size as string, '--size'), methods: (values.methods as string).split(','), repeat: Number(values.repeat), out: values.out as string, keep: values.keep === true, available })
 }
 
 export async function cli (run: () => Promise<void>): Promise<void> {

@@ -5,8 +5,8 @@
 import { execFileSync } from 'node:child_process'
 import { chmodSync, linkSync, mkdirSync, openSync, writeFileSync } from 'node:fs'
 import { basename, join } from 'node:path'
-import { ORIGIN_IP, hostNs, originNs } from './topology.js'
-import { createBarrier, readEpochMs, sleep } from './run-context.js'
+import { ORIGIN_IP, originNs } from './topology.js'
+import { readEpochMs, sleep, startHostsTogether } from './run-context.js'
 import type { Method, RunContext } from './run-context.js'
 
 const COMMON = ['--enable-dht=false', '--enable-dht6=false', '--bt-enable-lpd=false', '--enable-peer-exchange=true',
@@ -37,22 +37,17 @@ export const bittorrentMethod: Method = async (ctx: RunContext) => {
   ctx.topo.spawnIn(originNs, 'aria2c', [...COMMON, '--dir', seedDir, '--bt-seed-unverified=true', '--check-integrity=false',
     `--index-out=1=${name}`, '--listen-port=6881', torrent], log('seeder.log'))
   await sleep(2000)
-  const lock = join(dir, 'barrier')
-  writeFileSync(lock, '')
-  const barrier = await createBarrier(lock)
-  const hosts = []
-  for (let i = 0; i < ctx.hosts; i++) {
+  const hosts = Array.from({ length: ctx.hosts }, (_, i) => {
     const hdir = join(dir, `host-${i}`)
     mkdirSync(hdir, { recursive: true })
     const end = join(hdir, 'end')
     const hook = join(hdir, 'done.sh')
     writeFileSync(hook, `#!/bin/sh\ndate +%s.%N > ${end}\n`, { mode: 0o755 })
-    hosts.push({ end, file: join(hdir, name) })
-    ctx.topo.spawnIn(hostNs(i), 'bash', ['-c', `flock -s ${lock} true; exec aria2c ${COMMON.join(' ')} --dir ${hdir} --index-out=1=${name} --listen-port=6881 --on-bt-download-complete=${hook} ${torrent}`], log(`host-${i}.log`))
-  }
-  await sleep(300)
-  const before = ctx.topo.originTxBytes()
-  const t0 = barrier.release()
+    return { hdir, end, hook, file: join(hdir, name) }
+  })
+  const { t0, before } = await startHostsTogether(ctx, dir,
+    i => `exec aria2c ${COMMON.join(' ')} --dir ${hosts[i].hdir} --index-out=1=${name} --listen-port=6881 --on-bt-download-complete=${hosts[i].hook} ${torrent}`,
+    i => log(`host-${i}.log`))
   const deadline = Date.now() + 30 * 60_000
   while (hosts.some(h => readEpochMs(h.end) === undefined)) {
     if (Date.now() > deadline) throw new Error(`bittorrent did not finish: see ${dir}`)

@@ -1,8 +1,8 @@
 /** Baseline: every host downloads straight from nginx on the origin (what Nova does today) */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
-import { ORIGIN_IP, hostNs, originNs } from './topology.js'
-import { createBarrier, readEpochMs, sleep } from './run-context.js'
+import { ORIGIN_IP, originNs } from './topology.js'
+import { readEpochMs, sleep, startHostsTogether } from './run-context.js'
 import type { Method, RunContext } from './run-context.js'
 
 export const httpMethod: Method = async (ctx: RunContext) => {
@@ -28,19 +28,9 @@ http {
       if (tries > 100) throw new Error(`nginx did not start: see ${dir}/error.log`)
       await sleep(100)
     }
-    const lock = join(dir, 'barrier')
-    writeFileSync(lock, '')
-    const barrier = await createBarrier(lock)
-    const hosts = []
-    for (let i = 0; i < ctx.hosts; i++) {
-      const out = join(dir, `host-${i}.img`)
-      const end = join(dir, `host-${i}.end`)
-      hosts.push({ out, end, proc: ctx.topo.spawnIn(hostNs(i), 'bash', ['-c', `flock -s ${lock} true; curl -sf -o ${out} ${url} && date +%s.%N > ${end}`], { stdio: 'ignore' }) })
-    }
-    await new Promise(resolve => setTimeout(resolve, 300))
-    const before = ctx.topo.originTxBytes()
-    const t0 = barrier.release()
-    await Promise.all(hosts.map(async h => { if (h.proc.exitCode == null) await new Promise(resolve => h.proc.once('exit', resolve)) }))
+    const hosts = Array.from({ length: ctx.hosts }, (_, i) => ({ out: join(dir, `host-${i}.img`), end: join(dir, `host-${i}.end`) }))
+    const { t0, before, procs } = await startHostsTogether(ctx, dir, i => `curl -sf -o ${hosts[i].out} ${url} && date +%s.%N > ${hosts[i].end}`)
+    await Promise.all(procs.map(async p => { if (p.exitCode == null) await new Promise(resolve => p.once('exit', resolve)) }))
     const originEgressBytes = ctx.topo.originTxBytes() - before
     return {
       originEgressBytes,

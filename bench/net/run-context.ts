@@ -1,7 +1,9 @@
 /** What every method gets for one run, and what it returns */
 import { spawn } from 'node:child_process'
-import type { ChildProcess } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import type { ChildProcess, SpawnOptions } from 'node:child_process'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { hostNs } from './topology.js'
 import type { Topology } from './topology.js'
 
 export interface RunContext {
@@ -68,4 +70,19 @@ export async function until (what: string, check: () => boolean, timeoutMs: numb
     if (Date.now() > end) throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}`)
     await sleep(50)
   }
+}
+
+/**
+ * Starts `command(i)` on every host behind one barrier, then releases them all
+ * at once. Returns the release time and the origin's byte counter just before.
+ */
+export async function startHostsTogether (ctx: RunContext, dir: string, command: (i: number) => string,
+  opts: (i: number) => SpawnOptions = () => ({ stdio: 'ignore' })): Promise<{ t0: number, before: number, procs: ChildProcess[] }> {
+  const lock = join(dir, 'barrier')
+  writeFileSync(lock, '')
+  const barrier = await createBarrier(lock)
+  const procs = Array.from({ length: ctx.hosts }, (_, i) => ctx.topo.spawnIn(hostNs(i), 'bash', ['-c', `flock -s ${lock} true; ${command(i)}`], opts(i)))
+  await sleep(300) // every host is now blocked on the lock
+  const before = ctx.topo.originTxBytes()
+  return { t0: barrier.release(), before, procs }
 }

@@ -32,6 +32,11 @@ export interface DownloadInit {
 
 interface Sidecar { expectation: string, size: number, verified: Record<string, string> }
 
+/** The request header that resumes a download at `offset` (none from the start) */
+export function resumeFrom (offset: number): Record<string, string> {
+  return offset > 0 ? { range: `bytes=${offset}-` } : {}
+}
+
 export function stagedPaths (dir: string, id: string): { final: string, part: string, sidecar: string } {
   if (!/^[A-Za-z0-9._-]+$/.test(id) || id.startsWith('.')) throw new InputFileError(`image id "${id}" cannot be used as a file name`)
   return { final: join(dir, id), part: join(dir, `${id}.part`), sidecar: join(dir, `${id}.verified.json`) }

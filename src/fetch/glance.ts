@@ -5,7 +5,7 @@ import { getJson, joinUrl, request } from '../openstack/http.js'
 import { glanceEndpoint } from '../openstack/glance-endpoint.js'
 import { sessionFromConfig, withAuth } from '../openstack/session.js'
 import type { OpenStackSession } from '../openstack/session.js'
-import { download, removeStaged, stagingDirFromConfig } from './download.js'
+import { download, removeStaged, stagingDirFromConfig, resumeFrom } from './download.js'
 import { fetchers } from './fetcher.js'
 import type { FetcherComponents, ImageFetcher } from './fetcher.js'
 import { rateLimiter } from './rate-limit.js'
@@ -57,7 +57,7 @@ export function glanceFetcher (init: GlanceFetcherInit, components: GlanceFetche
         verifier: () => Object.keys(expected).length > 0 ? digestVerifier(expected, size) : noVerifier(size),
         open: async (offset, sig) => await withAuth(session, sig, async headers => await request(`${imageUrl}/file`, {
           what: `Glance image ${image.id} data`,
-          headers: { ...headers, ...(offset > 0 ? { range: `bytes=${offset}-` } : {}) },
+          headers: { ...headers, ...resumeFrom(offset) },
           accept: [416],
           signal: sig
         }))

@@ -1,7 +1,7 @@
 import type { ImageRef } from '../list/lister.js'
 import { requireOption } from '../config/load.js'
 import { request } from '../openstack/http.js'
-import { download, removeStaged, stagingDirFromConfig } from './download.js'
+import { download, removeStaged, stagingDirFromConfig, resumeFrom } from './download.js'
 import { fetchers } from './fetcher.js'
 import type { FetcherComponents, ImageFetcher } from './fetcher.js'
 import type { Logger } from '../log.js'
@@ -35,7 +35,7 @@ export function httpFetcher (init: HttpFetcherInit, components: { log: Logger })
         verifier: () => Object.keys(expected).length > 0 ? digestVerifier(expected, image.size) : noVerifier(image.size),
         open: async (offset, sig) => await request(url, {
           what: `image ${image.id}`,
-          headers: offset > 0 ? { range: `bytes=${offset}-` } : {},
+          headers: resumeFrom(offset),
           accept: [416],
           signal: sig
         })

@@ -5,7 +5,7 @@ import { getJson, joinUrl, request } from '../openstack/http.js'
 import { sessionFromConfig } from '../openstack/session.js'
 import { swiftKeystoneAuth, swiftV1Auth, withSwiftAuth } from '../openstack/swift-auth.js'
 import type { SwiftAuth } from '../openstack/swift-auth.js'
-import { download, removeStaged, stagingDirFromConfig } from './download.js'
+import { download, removeStaged, stagingDirFromConfig, resumeFrom } from './download.js'
 import { fetchers } from './fetcher.js'
 import type { FetcherComponents, ImageFetcher } from './fetcher.js'
 import { rateLimiter } from './rate-limit.js'
@@ -107,7 +107,7 @@ export function swiftFetcher (init: SwiftFetcherInit, components: { auth: SwiftA
         verifier,
         open: async (offset, sig) => await withSwiftAuth(auth, sig, async ({ headers }) => await request(objectUrl, {
           what: `Swift object ${container}/${objectName}`,
-          headers: { ...headers, ...(offset > 0 ? { range: `bytes=${offset}-` } : {}) },
+          headers: { ...headers, ...resumeFrom(offset) },
           accept: [416],
           signal: sig
         }))

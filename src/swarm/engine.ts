@@ -2,7 +2,7 @@
  * The swarm: a thin facade over torrents (one per manifest), the block
  * protocol handler, dialling neighbours and peer exchange.
  */
-import type { PeerId, Stream } from '@libp2p/interface'
+import type { Stream } from '@libp2p/interface'
 import { peerIdFromMultihash, peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import * as Digest from 'multiformats/hashes/digest'
@@ -88,7 +88,7 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
     const out: PeerList = []
     for (const id of t.neighbours) {
       if (id === exclude || out.length >= 64) continue
-      const peer = await node.peerStore.get(node.getConnections().find(c => c.remotePeer.toString() === id)?.remotePeer as PeerId).catch(() => undefined)
+      const peer = await node.peerStore.get(peerIdFromString(id)).catch(() => undefined)
       const addrs = (peer?.addresses ?? []).map(a => a.multiaddr.bytes).filter(b => b.length <= 256).slice(0, 8)
       if (peer != null && addrs.length > 0) out.push({ id: peer.id.toMultihash().bytes, addrs })
     }
