@@ -45,6 +45,8 @@ export const UnsupportedImageError = define('UnsupportedImageError')
 export const UnknownBackendError = define('UnknownBackendError', 2)
 /** The operation was aborted by the caller's AbortSignal */
 export const AbortedError = define('AbortError')
+/** A seeder did not answer a catalogue request in time (the peer retries on the next connection or announcement) */
+export const CatalogueTimeoutError = define('CatalogueTimeoutError')
 /** Not enough disk space to place an image */
 export const NoSpaceError = define('NoSpaceError')
 

@@ -2,6 +2,7 @@
  * npm run bench:net -- --hosts 8 --rate 100mbit --size 128MiB [--origin-rate 25mbit]
  *   [--slow-hosts 4 --slow-rate 25mbit] [--methods precache,http,bittorrent] [--repeat 3] [--out DIR]
  *   [--seeder-args="…"] [--peer-args="…"]   (extra precache flags, for tuning) [--keep] (keep logs)
+ *   [--profile DIR]   (V8 CPU profiles of every precache process, written to DIR)
  *
  * One JSON line per run on stdout; a markdown table of medians and an SVG plot
  * of completion times in --out (default bench-results/). Needs root.
@@ -71,12 +72,13 @@ export async function main (argv: string[]): Promise<void> {
       name: { type: 'string' },
       keep: { type: 'boolean', default: false },
       'seeder-args': { type: 'string', default: '' },
-      'peer-args': { type: 'string', default: '' }
+      'peer-args': { type: 'string', default: '' },
+      profile: { type: 'string' }
     }
   })
   // extra precache flags, for tuning runs: --seeder-args="--block-size 256KiB" --peer-args="--requests-per-peer 4"
   const words = (s: unknown): string[] => String(s).split(' ').filter(a => a !== '')
-  const available = { ...DEFAULT_METHODS, precache: precacheMethod(words(values['seeder-args']), words(values['peer-args'])) }
+  const available = { ...DEFAULT_METHODS, precache: precacheMethod(words(values['seeder-args']), words(values['peer-args']), values.profile) }
   const hosts = Number(values.hosts)
   if (!Number.isInteger(hosts) || hosts < 1 || hosts > 60) throw new PrecacheError('--hosts must be 1 to 60')
   const rateMbit = mbit(values.rate as string, '--rate')

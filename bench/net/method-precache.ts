@@ -6,6 +6,7 @@
  */
 import { linkSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs'
 import { basename, join } from 'node:path'
+import type { ChildProcess } from 'node:child_process'
 import { CLI_ENTRY, NODE_FLAGS } from '../../src/demo/processes.js'
 import { generateSwarmKey } from '../../src/net/swarm-key.js'
 import { writeIdentity } from '../../src/net/identity.js'
@@ -20,7 +21,15 @@ function logTime (file: string, pattern: RegExp): number | undefined {
   return line != null ? Date.parse(line.slice(0, 24)) : undefined
 }
 
-export function precacheMethod (extraSeederArgs: string[] = [], extraPeerArgs: string[] = []): Method {
+/**
+ * Once every peer has the image, all precache processes are stopped with
+ * SIGTERM, as an operator would, before the hosts' copies are verified: a
+ * shutdown must never cost a host its cached image.
+ *
+ * @param profileDir - when set, every precache process runs with `--cpu-prof`
+ * and writes its profile into this folder when it stops
+ */
+export function precacheMethod (extraSeederArgs: string[] = [], extraPeerArgs: string[] = [], profileDir?: string): Method {
   return async (ctx: RunContext) => {
     const dir = join(ctx.workDir, 'precache')
     const images = join(dir, 'images')
@@ -29,23 +38,25 @@ export function precacheMethod (extraSeederArgs: string[] = [], extraPeerArgs: s
     writeFileSync(key, generateSwarmKey())
     const id = await writeIdentity(join(dir, 'seeder.id'))
     const node = process.execPath
+    const flags = profileDir == null ? NODE_FLAGS : [...NODE_FLAGS, '--cpu-prof', `--cpu-prof-dir=${profileDir}`]
+    const procs: ChildProcess[] = []
     const name = basename(ctx.imagePath)
     const seederLog = join(dir, 'seeder.log')
     const log = (f: string): { stdio: ['ignore', number, number] } => {
       const fd = openLog(f)
       return { stdio: ['ignore', fd, fd] }
     }
-    ctx.topo.spawnIn(originNs, node, [...NODE_FLAGS, CLI_ENTRY, 'seeder', '--images', images, '--interval', '1s',
+    procs.push(ctx.topo.spawnIn(originNs, node, [...flags, CLI_ENTRY, 'seeder', '--images', images, '--interval', '1s',
       '--listen', `/ip4/${ORIGIN_IP}/tcp/4001`, '--swarm-key', key, '--identity', join(dir, 'seeder.id'),
-      '--state-dir', join(dir, 'seeder-state'), ...extraSeederArgs], log(seederLog))
+      '--state-dir', join(dir, 'seeder-state'), ...extraSeederArgs], log(seederLog)))
     const peerLogs: string[] = []
     for (let i = 0; i < ctx.hosts; i++) {
       const p = join(dir, `peer-${i}`)
       mkdirSync(p, { recursive: true })
       peerLogs.push(join(p, 'log.txt'))
-      ctx.topo.spawnIn(hostNs(i), node, [...NODE_FLAGS, CLI_ENTRY, 'peer', '--seeder', `/ip4/${ORIGIN_IP}/tcp/4001/p2p/${id}`,
+      procs.push(ctx.topo.spawnIn(hostNs(i), node, [...flags, CLI_ENTRY, 'peer', '--seeder', `/ip4/${ORIGIN_IP}/tcp/4001/p2p/${id}`,
         '--listen', `/ip4/${hostIp(i)}/tcp/4002`, '--swarm-key', key, '--cache-dir', join(p, 'cache'),
-        '--state-dir', join(p, 'state'), ...extraPeerArgs], log(peerLogs[i]))
+        '--state-dir', join(p, 'state'), ...extraPeerArgs], log(peerLogs[i])))
     }
     // every peer connected to the seeder and subscribed
     await until('peers to start', () => peerLogs.every(f => logTime(f, / listening/) !== undefined), 60_000)
@@ -58,11 +69,19 @@ export function precacheMethod (extraSeederArgs: string[] = [], extraPeerArgs: s
     const cached = new RegExp(`cached image ${escaped} `)
     await until('every peer to cache the image', () => peerLogs.every(f => logTime(f, cached) !== undefined), 30 * 60_000)
     const originEgressBytes = ctx.topo.originTxBytes() - before
+    await stopGracefully(procs)
     return {
       originEgressBytes,
       hosts: peerLogs.map((f, i) => ({ host: i, file: join(dir, `peer-${i}`, 'cache', name), seconds: ((logTime(f, cached) as number) - t0) / 1000 }))
     }
   }
+}
+
+/** SIGTERM, then wait up to 15 s for every process to exit */
+async function stopGracefully (procs: ChildProcess[]): Promise<void> {
+  const exits = procs.filter(p => p.exitCode == null).map(async p => await new Promise(resolve => p.once('exit', resolve)))
+  for (const p of procs) { try { p.kill('SIGTERM') } catch {} }
+  await Promise.race([Promise.all(exits), sleep(15_000)])
 }
 
 function openLog (file: string): number {

@@ -11,7 +11,7 @@ import { encodeAnnouncement } from './announcement.js'
 import type { Announcement } from './announcement.js'
 
 /** libp2p protocol a joining peer uses to ask a seeder for its catalogue */
-export const CATALOGUE_PROTOCOL = '/precache/catalogue/1.0.0'
+export const CATALOGUE_PROTOCOL = '/precache/catalogue/1.1.0'
 
 /** @default 30000 */
 export const DEFAULT_ANNOUNCE_INTERVAL = 30_000
@@ -44,6 +44,11 @@ export async function createAnnouncer (components: { node: PrecacheNode, log: Lo
 
   await node.handle(CATALOGUE_PROTOCOL, async (stream: Stream) => {
     try {
+      // answer only once the request byte arrived: a reply sent straight after
+      // protocol negotiation can be lost by libp2p 3 on the dialling side
+      const it = stream[Symbol.asyncIterator]()
+      const first = await it.next()
+      if (first.done === true) return
       stream.send(catalogueBytes())
       await stream.close()
     } catch (err: any) {

@@ -6,7 +6,7 @@
  */
 import type { PeerId } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { WireDecodeError } from '../errors.js'
+import { CatalogueTimeoutError, WireDecodeError } from '../errors.js'
 import type { Logger } from '../log.js'
 import type { PrecacheNode } from '../net/node.js'
 import { decodeAnnouncement, MAX_ANNOUNCEMENT_BYTES } from './announcement.js'
@@ -19,7 +19,19 @@ export interface SubscriberInit {
   trusted: string[]
   /** called for every accepted announcement, with the seeder it came from */
   onAnnouncement: (a: Announcement, from: string) => void
+  /**
+   * How long a direct catalogue request may take
+   *
+   * @default 10000
+   */
+  catalogueTimeout?: number
 }
+
+/** The one byte that asks a seeder for its catalogue (SPEC.md) */
+const CATALOGUE_REQUEST = Uint8Array.of(1)
+
+/** @default 10000 */
+export const DEFAULT_CATALOGUE_TIMEOUT = 10_000
 
 export interface Subscriber {
   /** asks one seeder for its catalogue now */
@@ -30,6 +42,8 @@ export interface Subscriber {
 export function createSubscriber (components: { node: PrecacheNode, log: Logger }, init: SubscriberInit): Subscriber {
   const { node, log } = components
   const trusted = new Set(init.trusted)
+  /** per seeder, how many announcements were accepted (orders replies against gossip) */
+  const heard = new Map<string, number>()
   const pubsub = node.services.pubsub
 
   const onMessage = (evt: any): void => {
@@ -41,22 +55,43 @@ export function createSubscriber (components: { node: PrecacheNode, log: Logger 
       return
     }
     try {
-      init.onAnnouncement(decodeAnnouncement(msg.data), from)
+      const a = decodeAnnouncement(msg.data)
+      heard.set(from, (heard.get(from) ?? 0) + 1)
+      init.onAnnouncement(a, from)
     } catch (err: any) {
       log.warn(`ignored a malformed announcement from ${from}: ${err.message}`)
     }
   }
 
   const requestCatalogue = async (seeder: PeerId, signal?: AbortSignal): Promise<void> => {
-    const stream = await node.dialProtocol(seeder, CATALOGUE_PROTOCOL, { signal: signal ?? AbortSignal.timeout(10_000) })
+    const id = seeder.toString()
+    const mark = heard.get(id) ?? 0
+    const deadline = signal ?? AbortSignal.timeout(init.catalogueTimeout ?? DEFAULT_CATALOGUE_TIMEOUT)
+    const stream = await node.dialProtocol(seeder, CATALOGUE_PROTOCOL, { signal: deadline })
+    const onAbort = (): void => { stream.abort(new CatalogueTimeoutError(`no complete catalogue from seeder ${id} in time`)) }
+    deadline.addEventListener('abort', onAbort, { once: true })
     const chunks: Uint8Array[] = []
     let total = 0
-    for await (const chunk of stream) {
-      total += chunk.byteLength
-      if (total > MAX_ANNOUNCEMENT_BYTES) { stream.abort(new Error('too large')); throw new WireDecodeError('catalogue too large') }
-      chunks.push(chunk.subarray())
+    try {
+      stream.send(CATALOGUE_REQUEST)
+      for await (const chunk of stream) {
+        total += chunk.byteLength
+        if (total > MAX_ANNOUNCEMENT_BYTES) { stream.abort(new Error('too large')); throw new WireDecodeError('catalogue too large') }
+        chunks.push(chunk.subarray())
+      }
+    } finally {
+      deadline.removeEventListener('abort', onAbort)
     }
-    init.onAnnouncement(decodeAnnouncement(Buffer.concat(chunks)), seeder.toString())
+    if (deadline.aborted) throw new CatalogueTimeoutError(`no complete catalogue from seeder ${id} in time`)
+    const a = decodeAnnouncement(Buffer.concat(chunks))
+    // a reply that crossed a newer gossip announcement from the same seeder is
+    // stale: applying it could withdraw an image announced meanwhile
+    if ((heard.get(id) ?? 0) !== mark) {
+      log('ignored a catalogue reply older than the announcements since', { seeder: id })
+      return
+    }
+    heard.set(id, mark + 1)
+    init.onAnnouncement(a, id)
   }
 
   const onConnect = (evt: any): void => {

@@ -82,12 +82,18 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
 
   const onAnnouncement = (a: Announcement, from: string): void => {
     if (a.type === 'cache') start(a.meta, from)
-    else if (a.type === 'withdraw') void withdraw(a.imageId)
-    else {
+    else if (a.type === 'withdraw') {
+      log(`seeder ${from} withdrew image ${a.imageId}`)
+      void withdraw(a.imageId)
+    } else {
       const listed = new Set(a.images.map(m => m.imageId))
       for (const m of a.images) start(m, from)
       const mine = [...new Set([...jobs.values()].filter(j => j.seeder === from).map(j => j.meta.imageId).concat(placed.all().filter(([, p]) => p.seeder === from).map(([id]) => id)))]
-      for (const id of mine) if (!listed.has(id)) void withdraw(id)
+      for (const id of mine) {
+        if (listed.has(id)) continue
+        log(`image ${id} is missing from the catalogue of seeder ${from}: withdrawing it`)
+        void withdraw(id)
+      }
     }
   }
   const subscriber = createSubscriber({ node, log: log.child('distribute') }, { topic: config.DEFAULT.topic, trusted, onAnnouncement })
