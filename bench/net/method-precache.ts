@@ -69,12 +69,28 @@ export function precacheMethod (extraSeederArgs: string[] = [], extraPeerArgs: s
     const cached = new RegExp(`cached image ${escaped} `)
     await until('every peer to cache the image', () => peerLogs.every(f => logTime(f, cached) !== undefined), 30 * 60_000)
     const originEgressBytes = ctx.topo.originTxBytes() - before
+    const processCpu = cpuOf(procs)
     await stopGracefully(procs)
     return {
       originEgressBytes,
+      processCpu,
       hosts: peerLogs.map((f, i) => ({ host: i, file: join(dir, `peer-${i}`, 'cache', name), seconds: ((logTime(f, cached) as number) - t0) / 1000 }))
     }
   }
+}
+
+/** Sums user and system CPU time of running processes (from /proc) */
+function cpuOf (procs: ChildProcess[]): { userSeconds: number, systemSeconds: number } {
+  let user = 0
+  let sys = 0
+  for (const p of procs) {
+    try {
+      const f = readFileSync(`/proc/${p.pid as number}/stat`, 'utf8').split(') ')[1].split(' ')
+      user += Number(f[11])
+      sys += Number(f[12])
+    } catch {}
+  }
+  return { userSeconds: user / 100, systemSeconds: sys / 100 }
 }
 
 /** SIGTERM, then wait up to 15 s for every process to exit */

@@ -16,6 +16,8 @@ export interface RunRecord {
   allVerified: boolean
   hostSeconds: number[]
   scenario: string
+  /** user and system CPU seconds of the method's own processes, where it measures them */
+  processCpu?: { userSeconds: number, systemSeconds: number }
 }
 
 export const median = (xs: number[]): number => {

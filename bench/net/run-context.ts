@@ -22,6 +22,7 @@ export interface HostResult { host: number, seconds: number, file: string }
 export interface MethodResult {
   hosts: HostResult[]
   originEgressBytes: number
+  processCpu?: { userSeconds: number, systemSeconds: number }
 }
 
 export type Method = (ctx: RunContext) => Promise<MethodResult>

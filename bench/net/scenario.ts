@@ -70,7 +70,8 @@ export async function runScenario (s: ScenarioInit): Promise<RunRecord[]> {
             cpuPeakPct,
             cpuInfluenced: cpuPeakPct > 85,
             allVerified: verified.every(Boolean) && secs.every(Number.isFinite),
-            hostSeconds: secs
+            hostSeconds: secs,
+            ...(result.processCpu != null ? { processCpu: result.processCpu } : {})
           }
           records.push(rec)
           s.onRun?.(rec)

@@ -30,7 +30,7 @@ const SEEDING: CommandName[] = ['seeder', 'list']
 
 export const OPTIONS: OptionSpec[] = [
   // [DEFAULT]
-  { section: 'DEFAULT', key: 'swarm_key', type: 'path', flag: 'swarm-key', commands: ROLES, doc: 'Swarm key file (libp2p private network PSK, made by `precache keygen`). Only nodes holding the same key can connect. Required.' },
+  { section: 'DEFAULT', key: 'swarm_key', type: 'path', flag: 'swarm-key', commands: ROLES, doc: 'Swarm key file (libp2p PSK text format, made by `precache keygen`). It binds every connection handshake: only nodes holding the same key can connect. Required.' },
   { section: 'DEFAULT', key: 'identity', type: 'path', flag: 'identity', commands: ROLES, doc: 'Node identity (private key) file made by `precache keygen`. A seeder needs a stable identity so peers can trust it; without this option a fresh identity is made at every start.' },
   { section: 'DEFAULT', key: 'listen', type: 'list', flag: 'listen', commands: ROLES, doc: 'Multiaddrs to listen on. Seeder default /ip4/0.0.0.0/tcp/4001, peer default /ip4/0.0.0.0/tcp/4002.' },
   { section: 'DEFAULT', key: 'announce', type: 'list', flag: 'announce', commands: ROLES, doc: 'Multiaddrs to tell other nodes instead of the listen addresses (for NAT or 0.0.0.0 listeners).' },

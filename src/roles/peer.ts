@@ -15,6 +15,7 @@ import type { Announcement } from '../distribute/announcement.js'
 import { startBase, startStatusFile } from './common.js'
 import { openPlacedRecord } from './placed.js'
 import { downloadImage, reseed } from './download.js'
+import { explainDialError } from '../net/swarm-key.js'
 
 /** First retry delay after a failed download (doubles up to 5 min). @default 5000 */
 export const DEFAULT_RETRY = 5000
@@ -103,7 +104,7 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
     for (const s of seeders) {
       if (node.getConnections().some(c => c.remotePeer.toString() === s.id)) continue
       await node.dial(s.ma, { signal: AbortSignal.timeout(10_000) }).catch((err: any) => {
-        log.warn(`cannot reach seeder ${s.ma.toString()}: ${err.message} (retrying)`)
+        log.warn(`cannot reach seeder ${s.ma.toString()}: ${explainDialError(err)} (retrying)`)
       })
     }
   }

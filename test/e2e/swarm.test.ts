@@ -75,6 +75,7 @@ test('a node with the wrong swarm key cannot connect', async t => {
   const bad = await c.startPeer(2, { swarmKey: wrongKey })
   await waitCached(c, good, 'img-k')
   await waitFor('the wrong-key peer to report it cannot reach the seeder', async () => (await logOf(bad)).includes('cannot reach seeder'), 30_000)
+  t.regex(await logOf(bad), /check that both nodes use the same swarm key file/, 'the wrong-key peer says what to check')
   t.is(await imageStatus(c, bad, 'img-k'), undefined, 'the wrong-key peer never heard of the image')
   t.false((await readdir(bad.cacheDir).catch((): string[] => [])).includes('img-k'))
 })
