@@ -42,13 +42,14 @@ export function precacheMethod (extraSeederArgs: string[] = [], extraPeerArgs: s
     const procs: ChildProcess[] = []
     const name = basename(ctx.imagePath)
     const seederLog = join(dir, 'seeder.log')
+    const seederStatus = join(dir, 'seeder-status.json')
     const log = (f: string): { stdio: ['ignore', number, number] } => {
       const fd = openLog(f)
       return { stdio: ['ignore', fd, fd] }
     }
     procs.push(ctx.topo.spawnIn(originNs, node, [...flags, CLI_ENTRY, 'seeder', '--images', images, '--interval', '1s',
       '--listen', `/ip4/${ORIGIN_IP}/tcp/4001`, '--swarm-key', key, '--identity', join(dir, 'seeder.id'),
-      '--state-dir', join(dir, 'seeder-state'), ...extraSeederArgs], log(seederLog)))
+      '--state-dir', join(dir, 'seeder-state'), '--status-file', seederStatus, ...extraSeederArgs], log(seederLog)))
     const peerLogs: string[] = []
     for (let i = 0; i < ctx.hosts; i++) {
       const p = join(dir, `peer-${i}`)
@@ -58,10 +59,13 @@ export function precacheMethod (extraSeederArgs: string[] = [], extraPeerArgs: s
         '--listen', `/ip4/${hostIp(i)}/tcp/4002`, '--swarm-key', key, '--cache-dir', join(p, 'cache'),
         '--state-dir', join(p, 'state'), ...extraPeerArgs], log(peerLogs[i])))
     }
-    // every peer connected to the seeder and subscribed
-    await until('peers to start', () => peerLogs.every(f => logTime(f, / listening/) !== undefined), 60_000)
-    await sleep(3000)
+    // as deployed, peers run long before an image appears: wait until every
+    // one is subscribed at the seeder (on 2 cores, starting 9–17 Node
+    // processes at once takes several seconds), then let the machine go quiet
+    await until('every peer to subscribe at the seeder', () => subscribers(seederStatus) >= ctx.hosts, 120_000)
+    await sleep(2000)
     const before = ctx.topo.originTxBytes()
+    const cpuBefore = cpuOf(procs)
     linkSync(ctx.imagePath, join(images, name))
     const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
     await until('the seeder to announce the image', () => logTime(seederLog, new RegExp(`serving image ${escaped} `)) !== undefined, 120_000)
@@ -69,7 +73,9 @@ export function precacheMethod (extraSeederArgs: string[] = [], extraPeerArgs: s
     const cached = new RegExp(`cached image ${escaped} `)
     await until('every peer to cache the image', () => peerLogs.every(f => logTime(f, cached) !== undefined), 30 * 60_000)
     const originEgressBytes = ctx.topo.originTxBytes() - before
-    const processCpu = cpuOf(procs)
+    const cpuAfter = cpuOf(procs)
+    // from the image's arrival on: start-up (module loading, connecting) is not counted
+    const processCpu = { userSeconds: cpuAfter.userSeconds - cpuBefore.userSeconds, systemSeconds: cpuAfter.systemSeconds - cpuBefore.systemSeconds }
     await stopGracefully(procs)
     return {
       originEgressBytes,
@@ -98,6 +104,10 @@ async function stopGracefully (procs: ChildProcess[]): Promise<void> {
   const exits = procs.filter(p => p.exitCode == null).map(async p => await new Promise(resolve => p.once('exit', resolve)))
   for (const p of procs) { try { p.kill('SIGTERM') } catch {} }
   await Promise.race([Promise.all(exits), sleep(15_000)])
+}
+
+function subscribers (statusFile: string): number {
+  try { return Number(JSON.parse(readFileSync(statusFile, 'utf8')).subscribers ?? 0) } catch { return 0 }
 }
 
 function openLog (file: string): number {

@@ -16,7 +16,7 @@ export interface RunRecord {
   allVerified: boolean
   hostSeconds: number[]
   scenario: string
-  /** user and system CPU seconds of the method's own processes, where it measures them */
+  /** user and system CPU seconds of the method's own processes from the image's arrival to the last host, where it measures them */
   processCpu?: { userSeconds: number, systemSeconds: number }
 }
 

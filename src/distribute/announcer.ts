@@ -23,6 +23,8 @@ export interface Announcer {
   cache: (meta: ImageMeta) => Promise<void>
   withdraw: (imageId: string) => Promise<void>
   catalogue: () => ImageMeta[]
+  /** how many nodes are subscribed to the topic (the hosts an announcement reaches directly) */
+  subscribers: () => number
   stop: () => Promise<void>
 }
 
@@ -35,7 +37,7 @@ export async function createAnnouncer (components: { node: PrecacheNode, log: Lo
   const publish = async (a: Announcement): Promise<void> => {
     try {
       const { recipients } = await pubsub.publish(init.topic, encodeAnnouncement(a))
-      log(`published ${a.type}`, { recipients: recipients.length })
+      log(`published ${a.type}`, { recipients: recipients.length, subscribers: pubsub.getSubscribers(init.topic).length })
     } catch (err: any) {
       log.warn(`could not publish ${a.type}: ${err.message}`)
     }
@@ -81,6 +83,7 @@ export async function createAnnouncer (components: { node: PrecacheNode, log: Lo
       await publish({ type: 'withdraw', imageId })
     },
     catalogue: () => [...images.values()],
+    subscribers: () => pubsub.getSubscribers(init.topic).length,
     async stop () {
       clearInterval(timer)
       if (joinTimer != null) clearTimeout(joinTimer)

@@ -92,6 +92,7 @@ export async function startSeeder (config: Config, log: Logger): Promise<Seeder>
     role: 'seeder',
     peerId: node.peerId.toString(),
     sentBytes: swarm.torrents().reduce((n, t) => n + t.ledger.totalSent, 0),
+    subscribers: announcer.subscribers(),
     images: announcer.catalogue().map(m => {
       const t = swarm.get(m.manifestId)
       return { imageId: m.imageId, size: m.size, sentBytes: t?.ledger.totalSent ?? 0, neighbours: t?.neighbours.length ?? 0 }

@@ -5,7 +5,7 @@
  * block in order. Its id is a CIDv1 (raw codec, sha2-256) of those bytes.
  */
 import { createHash } from 'node:crypto'
-import { createReadStream } from 'node:fs'
+import { forEachChunk } from '../util/file-chunks.js'
 import { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
 import { sha256 } from 'multiformats/hashes/sha2'
@@ -59,8 +59,7 @@ export async function buildManifest (imageId: string, path: string, blockSize: n
   let block = createHash('sha256')
   let inBlock = 0
   let size = 0
-  for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024, signal }) as AsyncIterable<Buffer>) {
-    throwIfAborted(signal)
+  await forEachChunk(path, chunk => {
     whole.update(chunk)
     size += chunk.length
     let off = 0
@@ -75,7 +74,7 @@ export async function buildManifest (imageId: string, path: string, blockSize: n
         inBlock = 0
       }
     }
-  }
+  }, { signal })
   if (inBlock > 0 || size === 0) blockHashes.push(block.digest())
   return { imageId, size, blockSize, sha256: whole.digest('hex'), blockHashes }
 }

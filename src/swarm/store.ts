@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto'
 import { open, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import type { FileHandle } from 'node:fs/promises'
-import { createReadStream } from 'node:fs'
+import { forEachChunk } from '../util/file-chunks.js'
 import { join } from 'node:path'
 import { BitSet } from './bitset.js'
 import { BlockHashMismatchError, ImageHashMismatchError, InputFileError, throwIfAborted } from '../errors.js'
@@ -161,10 +161,7 @@ export async function openPartialStore (dir: string, name: string, manifest: Man
       await stopTimer()
       await persist()
       const h = createHash('sha256')
-      for await (const chunk of createReadStream(partPath, { highWaterMark: 1024 * 1024, signal }) as AsyncIterable<Buffer>) {
-        throwIfAborted(signal)
-        h.update(chunk)
-      }
+      await forEachChunk(partPath, chunk => { h.update(chunk) }, { signal })
       const got = h.digest('hex')
       if (got !== manifest.sha256) {
         await rm(progressPath, { force: true })
