@@ -20,15 +20,8 @@ import { BLOCK_PROTOCOL, type Message } from './wire.js'
 
 /** @default 8 */
 export const DEFAULT_REQUESTS_PER_PEER = 8
-/**
- * Neighbours a node dials for one image (found by peer exchange or known from
- * before); neighbours that dial it are accepted on top, and seeders are always
- * dialled. Few, busy sessions cost less CPU per byte than many trickling ones:
- * in the 16-host simulation 4 took 54 s against 65–71 s with 16.
- *
- * @default 4
- */
-export const DEFAULT_MAX_NEIGHBOURS = 4
+/** @default 16 */
+export const DEFAULT_MAX_NEIGHBOURS = 16
 /** Least time between two reconnection attempts to one node. @default 10000 */
 export const DEFAULT_RECONNECT_INTERVAL = 10_000
 /** Time allowed for dialling and the HELLO exchange. @default 10000 */
