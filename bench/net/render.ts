@@ -11,7 +11,8 @@ import type { RunRecord } from './report.js'
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { out: { type: 'string', default: 'bench-results' } } })
 const runs: RunRecord[] = positionals.flatMap(f => readFileSync(f, 'utf8').split('\n').filter(l => l.startsWith('{')).map(l => JSON.parse(l) as RunRecord))
 const order = ['precache', 'bittorrent', 'http']
-runs.sort((a, b) => a.scenario === b.scenario ? order.indexOf(a.method) - order.indexOf(b.method) : 0)
+const scenarios = [...new Set(runs.map(r => r.scenario))]
+runs.sort((a, b) => scenarios.indexOf(a.scenario) - scenarios.indexOf(b.scenario) || order.indexOf(a.method) - order.indexOf(b.method))
 mkdirSync(values.out as string, { recursive: true })
 writeFileSync(join(values.out as string, 'table.md'), markdownTable(runs))
 writeFileSync(join(values.out as string, 'completion.svg'), svgPlot(runs))

@@ -42,7 +42,7 @@ export const OPTIONS: OptionSpec[] = [
   // [swarm]
   { section: 'swarm', key: 'block_size', type: 'size', default: '1MiB', flag: 'block-size', commands: ['seeder'], min: 16 * 1024, max: 16 * 1024 * 1024, doc: 'Block size the seeder cuts images into (16KiB to 16MiB; doubled automatically for images of more than 2^20 blocks).' },
   { section: 'swarm', key: 'requests_per_peer', type: 'int', default: '8', flag: 'requests-per-peer', commands: ROLES, min: 1, max: 256, doc: 'Most block requests kept in flight to one neighbour; a node\'s 16 requests in flight are shared by its neighbours up to this many each.' },
-  { section: 'swarm', key: 'max_neighbours', type: 'int', default: '16', flag: 'max-neighbours', commands: ROLES, min: 1, max: 1000, doc: 'Peers a node exchanges blocks with at once.' },
+  { section: 'swarm', key: 'max_neighbours', type: 'int', default: '16', flag: 'max-neighbours', commands: ROLES, min: 1, max: 1000, doc: 'Peers a node dials to exchange blocks of one image (found by peer exchange); peers that dial it are accepted on top, and seeders are always dialled. Fewer sessions cost less CPU per byte.' },
   { section: 'swarm', key: 'upload_rate', type: 'rate', default: '0', flag: 'upload-rate', commands: ROLES, doc: 'Upload limit for block data, e.g. 100mbit or 50MiB/s (0 = unlimited).' },
   { section: 'swarm', key: 'download_rate', type: 'rate', default: '0', flag: 'download-rate', commands: ['peer'], doc: 'Download limit for block data (0 = unlimited).' },
 
