@@ -84,8 +84,9 @@ export function createSubscriber (components: { node: PrecacheNode, log: Logger 
     }
     if (deadline.aborted) throw new CatalogueTimeoutError(`no complete catalogue from seeder ${id} in time`)
     const a = decodeAnnouncement(Buffer.concat(chunks))
-    // a reply that crossed a newer gossip announcement from the same seeder is
-    // stale: applying it could withdraw an image announced meanwhile
+    // a reply that crossed another accepted announcement from the same seeder
+    // (gossip, or a concurrent reply) may be stale: applying it could withdraw
+    // an image announced meanwhile
     if ((heard.get(id) ?? 0) !== mark) {
       log('ignored a catalogue reply older than the announcements since', { seeder: id })
       return
