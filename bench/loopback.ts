@@ -12,12 +12,12 @@ import { parseArgs } from 'node:util'
 import { createCluster } from '../src/demo/cluster.js'
 import { writeRandomImage, sha256File } from '../src/demo/image.js'
 import { parseSize } from '../src/config/units.js'
+import { cpuSeconds } from './proc.js'
 
 async function procStat (pid: number): Promise<{ hwmKiB: number, cpuSeconds: number }> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8')
-  const stat = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1].split(' ')
-  const ticks = Number(stat[11]) + Number(stat[12]) // utime + stime
-  return { hwmKiB: Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0), cpuSeconds: ticks / 100 }
+  const cpu = cpuSeconds(pid)
+  return { hwmKiB: Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0), cpuSeconds: cpu.userSeconds + cpu.systemSeconds }
 }
 
 async function once (size: number, blockSize?: string): Promise<Record<string, number | boolean>> {

@@ -11,6 +11,7 @@ import { CLI_ENTRY, NODE_FLAGS } from '../../src/demo/processes.js'
 import { generateSwarmKey } from '../../src/net/swarm-key.js'
 import { writeIdentity } from '../../src/net/identity.js'
 import { ORIGIN_IP, hostIp, hostNs, originNs } from './topology.js'
+import { cpuSeconds } from '../proc.js'
 import { sleep, until } from './run-context.js'
 import type { Method, RunContext } from './run-context.js'
 
@@ -85,18 +86,10 @@ export function precacheMethod (extraSeederArgs: string[] = [], extraPeerArgs: s
   }
 }
 
-/** Sums user and system CPU time of running processes (from /proc) */
+/** Sums user and system CPU time of running processes */
 function cpuOf (procs: ChildProcess[]): { userSeconds: number, systemSeconds: number } {
-  let user = 0
-  let sys = 0
-  for (const p of procs) {
-    try {
-      const f = readFileSync(`/proc/${p.pid as number}/stat`, 'utf8').split(') ')[1].split(' ')
-      user += Number(f[11])
-      sys += Number(f[12])
-    } catch {}
-  }
-  return { userSeconds: user / 100, systemSeconds: sys / 100 }
+  const each = procs.map(p => cpuSeconds(p.pid as number))
+  return { userSeconds: each.reduce((n, c) => n + c.userSeconds, 0), systemSeconds: each.reduce((n, c) => n + c.systemSeconds, 0) }
 }
 
 /** SIGTERM, then wait up to 15 s for every process to exit */

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto'
-import { createReadStream, createWriteStream } from 'node:fs'
+import { createWriteStream } from 'node:fs'
+import { forEachChunk } from '../util/file-chunks.js'
 import { once } from 'node:events'
 
 /** Writes `size` random bytes to `path`, streaming; returns their SHA-256 hex */
@@ -21,6 +22,6 @@ export async function writeRandomImage (path: string, size: number): Promise<str
 /** SHA-256 hex of a file, streaming */
 export async function sha256File (path: string): Promise<string> {
   const hash = createHash('sha256')
-  for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer)
+  await forEachChunk(path, chunk => { hash.update(chunk) })
   return hash.digest('hex')
 }

@@ -34,10 +34,11 @@ export async function createAnnouncer (components: { node: PrecacheNode, log: Lo
   const pubsub = node.services.pubsub
   pubsub.subscribe(init.topic)
 
+  const subscribers = (): number => pubsub.getSubscribers(init.topic).length
   const publish = async (a: Announcement): Promise<void> => {
     try {
       const { recipients } = await pubsub.publish(init.topic, encodeAnnouncement(a))
-      log(`published ${a.type}`, { recipients: recipients.length, subscribers: pubsub.getSubscribers(init.topic).length })
+      log(`published ${a.type}`, { recipients: recipients.length, subscribers: subscribers() })
     } catch (err: any) {
       log.warn(`could not publish ${a.type}: ${err.message}`)
     }
@@ -83,7 +84,7 @@ export async function createAnnouncer (components: { node: PrecacheNode, log: Lo
       await publish({ type: 'withdraw', imageId })
     },
     catalogue: () => [...images.values()],
-    subscribers: () => pubsub.getSubscribers(init.topic).length,
+    subscribers,
     async stop () {
       clearInterval(timer)
       if (joinTimer != null) clearTimeout(joinTimer)

@@ -68,7 +68,8 @@ export function createSubscriber (components: { node: PrecacheNode, log: Logger 
     const mark = heard.get(id) ?? 0
     const deadline = signal ?? AbortSignal.timeout(init.catalogueTimeout ?? DEFAULT_CATALOGUE_TIMEOUT)
     const stream = await node.dialProtocol(seeder, CATALOGUE_PROTOCOL, { signal: deadline })
-    const onAbort = (): void => { stream.abort(new CatalogueTimeoutError(`no complete catalogue from seeder ${id} in time`)) }
+    const timedOut = (): Error => new CatalogueTimeoutError(`no complete catalogue from seeder ${id} in time`)
+    const onAbort = (): void => { stream.abort(timedOut()) }
     deadline.addEventListener('abort', onAbort, { once: true })
     const chunks: Uint8Array[] = []
     let total = 0
@@ -82,7 +83,7 @@ export function createSubscriber (components: { node: PrecacheNode, log: Logger 
     } finally {
       deadline.removeEventListener('abort', onAbort)
     }
-    if (deadline.aborted) throw new CatalogueTimeoutError(`no complete catalogue from seeder ${id} in time`)
+    if (deadline.aborted) throw timedOut()
     const a = decodeAnnouncement(Buffer.concat(chunks))
     // a reply that crossed another accepted announcement from the same seeder
     // (gossip, or a concurrent reply) may be stale: applying it could withdraw

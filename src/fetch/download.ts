@@ -4,7 +4,6 @@
  * a Verifier, and only then renamed to `<dir>/<id>` next to a small sidecar
  * `<dir>/<id>.verified.json` so a later fetch can skip the download.
  */
-import { createReadStream } from 'node:fs'
 import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
@@ -14,6 +13,7 @@ import type { Logger } from '../log.js'
 import type { FetchedImage } from './fetcher.js'
 import type { RateLimiter } from './rate-limit.js'
 import type { Verifier } from './verify.js'
+import { forEachChunk } from '../util/file-chunks.js'
 
 export interface DownloadInit {
   /** staging folder */
@@ -80,7 +80,7 @@ export async function download (init: DownloadInit): Promise<FetchedImage> {
   }
   if (offset > 0) {
     init.log('resuming download', { image: init.id, offset })
-    for await (const chunk of createReadStream(part)) verifier.update(chunk as Buffer)
+    await forEachChunk(part, chunk => { verifier.update(chunk) }, { signal: init.signal })
   }
   const fh = await open(part, offset > 0 ? 'a' : 'w')
   try {

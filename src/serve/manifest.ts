@@ -9,7 +9,7 @@ import { forEachChunk } from '../util/file-chunks.js'
 import { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
 import { sha256 } from 'multiformats/hashes/sha2'
-import { WireDecodeError, throwIfAborted } from '../errors.js'
+import { WireDecodeError } from '../errors.js'
 import { MAX_BLOCKS, MAX_BLOCK_SIZE, MAX_MANIFEST_BYTES, MIN_BLOCK_SIZE } from '../swarm/wire.js'
 
 const MAGIC = new Uint8Array([0x50, 0x43, 0x4d, 0x31]) // "PCM1"

@@ -11,7 +11,7 @@ import type { FileHandle } from 'node:fs/promises'
 import { forEachChunk } from '../util/file-chunks.js'
 import { join } from 'node:path'
 import { BitSet } from './bitset.js'
-import { BlockHashMismatchError, ImageHashMismatchError, InputFileError, throwIfAborted } from '../errors.js'
+import { BlockHashMismatchError, ImageHashMismatchError, InputFileError } from '../errors.js'
 import { blockCount, blockLength } from '../serve/manifest.js'
 import type { Manifest } from '../serve/manifest.js'
 
