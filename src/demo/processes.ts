@@ -18,9 +18,9 @@ export const NODE_FLAGS = ['--max-semi-space-size=2']
 export interface Child { name: string, proc: ChildProcess, logFile: string, exited: Promise<number | null> }
 
 /** Starts `node CLI_ENTRY ...args` with its output going to `logFile` */
-export function startCli (name: string, args: string[], logFile: string): Child {
+export function startCli (name: string, args: string[], logFile: string, env?: Record<string, string>): Child {
   const fd = openSync(logFile, 'a')
-  const proc = spawn(process.execPath, [...NODE_FLAGS, CLI_ENTRY, ...args], { stdio: ['ignore', fd, fd] })
+  const proc = spawn(process.execPath, [...NODE_FLAGS, CLI_ENTRY, ...args], { stdio: ['ignore', fd, fd], env: env != null ? { ...process.env, ...env } : undefined })
   closeSync(fd)
   const exited = new Promise<number | null>(resolve => { proc.once('exit', code => { resolve(code) }) })
   return { name, proc, logFile, exited }

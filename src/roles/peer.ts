@@ -15,7 +15,7 @@ import type { Announcement } from '../distribute/announcement.js'
 import { startBase, startStatusFile } from './common.js'
 import { openPlacedRecord } from './placed.js'
 import { downloadImage, reseed } from './download.js'
-import { explainDialError } from '../net/swarm-key.js'
+import { keepSeedersConnected } from './seeder-link.js'
 
 /** First retry delay after a failed download (doubles up to 5 min). @default 5000 */
 export const DEFAULT_RETRY = 5000
@@ -100,16 +100,7 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
   const subscriber = createSubscriber({ node, log: log.child('distribute') }, { topic: config.DEFAULT.topic, trusted, onAnnouncement })
 
   // keep a connection to every seeder (the catalogue is requested on connect)
-  const dialSeeders = async (): Promise<void> => {
-    for (const s of seeders) {
-      if (node.getConnections().some(c => c.remotePeer.toString() === s.id)) continue
-      await node.dial(s.ma, { signal: AbortSignal.timeout(10_000) }).catch((err: any) => {
-        log.warn(`cannot reach seeder ${s.ma.toString()}: ${explainDialError(err)} (retrying)`)
-      })
-    }
-  }
-  await dialSeeders()
-  const redial = setInterval(() => { void dialSeeders() }, 5000)
+  const seederLink = keepSeedersConnected({ node, log }, seeders)
   const maintain = driver.maintain != null ? setInterval(() => { void driver.maintain?.(stopping.signal).catch((err: any) => { log.warn(`cache maintenance: ${err.message}`) }) }, 60_000) : undefined
 
   const stopStatus = startStatusFile(config.DEFAULT.status_file, () => ({
@@ -136,7 +127,7 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
     peerId: node.peerId.toString(),
     async stop () {
       stopping.abort()
-      clearInterval(redial)
+      seederLink.stop()
       if (maintain != null) clearInterval(maintain)
       subscriber.stop()
       await stopStatus()

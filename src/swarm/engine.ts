@@ -148,7 +148,7 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
       if (id === localId || addrs.length === 0) continue
       remember(t, { peerId: id, addrs })
       if (t.has(id)) continue
-      open(t, { peerId: id, addrs }).catch((err: any) => { log(`could not reach ${id}: ${err.message}`) })
+      open(t, { peerId: id, addrs }).catch((err: any) => { log.debug(`could not reach ${id}: ${err.message}`) })
     }
   }
 
@@ -161,7 +161,7 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
         if (t.neighbours.length >= maxNeighbours) break
         if (t.has(src.peerId) || Date.now() - src.lastTry < DEFAULT_RECONNECT_INTERVAL) continue
         src.lastTry = Date.now()
-        open(t, src).catch((err: any) => { log(`could not reconnect to ${src.peerId}: ${err.message}`) })
+        open(t, src).catch((err: any) => { log.debug(`could not reconnect to ${src.peerId}: ${err.message}`) })
       }
     }
   }, 2000)
@@ -203,7 +203,7 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
     get: (id) => torrents.get(id),
     async connect (t, sources, signal) {
       for (const s of sources) remember(t, s)
-      await Promise.all(sources.map(async s => { await open(t, s, signal).catch((err: any) => { log(`could not open a session with ${s.peerId}: ${err.message}`) }) }))
+      await Promise.all(sources.map(async s => { await open(t, s, signal).catch((err: any) => { log.debug(`could not open a session with ${s.peerId}: ${err.message}`) }) }))
     },
     async fetchManifest (manifestId, sources, signal) {
       const errors: string[] = []
