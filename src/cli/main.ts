@@ -26,9 +26,8 @@ program.addCommand(new Command('config-reference')
   .description('Print the configuration reference (every option, its flag and default) as markdown')
   .action(() => { process.stdout.write(configReference()) }), { hidden: true })
 
-try {
-  await program.parseAsync(process.argv)
-} catch (err: any) {
+// No top-level await: the packaged single executable runs this file bundled as CommonJS
+program.parseAsync(process.argv).catch((err: any) => {
   if (err instanceof CommanderError) {
     process.exitCode = err.exitCode === 0 ? 0 : 2
   } else if (err instanceof PrecacheError) {
@@ -38,4 +37,4 @@ try {
     process.stderr.write(`precache: unexpected error: ${err?.stack ?? err}\n`)
     process.exitCode = 1
   }
-}
+})
