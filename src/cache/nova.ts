@@ -4,7 +4,7 @@ import { access, chmod, chown, mkdir, rename, rm, stat, utimes } from 'node:fs/p
 import { join } from 'node:path'
 import { InputFileError, UnsupportedImageError } from '../errors.js'
 import type { Logger } from '../log.js'
-import type { ImageMeta } from '../serve/meta.js'
+import type { ImageMeta } from '../image/meta.js'
 import { cacheDrivers } from './driver.js'
 import type { CacheComponents, CacheDriver, StoredImage } from './driver.js'
 import { openLedger } from './ledger.js'

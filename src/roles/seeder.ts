@@ -6,10 +6,10 @@
  */
 import type { Config } from '../config/load.js'
 import { listers } from '../list/lister.js'
-import type { ImageRef } from '../list/lister.js'
+import type { ImageRef } from '../image/ref.js'
 import { fetchers } from '../fetch/fetcher.js'
 import { createSwarmServer } from '../serve/swarm-server.js'
-import type { ImageMeta } from '../serve/meta.js'
+import type { ImageMeta } from '../image/meta.js'
 import { createAnnouncer } from '../distribute/announcer.js'
 import type { Logger } from '../log.js'
 import { startBase, startStatusFile } from './common.js'
