@@ -27,7 +27,12 @@ function parseRaw (spec: OptionSpec, raw: string | string[], where: string): unk
   const text = Array.isArray(raw) ? raw[raw.length - 1] : raw
   const what = `${where}`
   switch (spec.type) {
-    case 'string': return text
+    case 'string': {
+      if (spec.choices != null && !spec.choices.includes(text)) {
+        throw new ConfigError(`${what}: "${text}" is not one of ${spec.choices.join(', ')}`)
+      }
+      return text
+    }
     case 'path': {
       if (text.trim() === '') throw new ConfigError(`${what}: empty path`)
       return resolve(text)

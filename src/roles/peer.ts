@@ -39,7 +39,7 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
   const trusted: string[] = config.peer.trusted_seeders ?? seeders.map(s => s.id)
   const driver = cacheDrivers.get(config.peer.cache_driver)({ config, log: log.child('cache') })
   await driver.validate?.()
-  const { node, swarm } = await startBase(config, '/ip4/0.0.0.0/tcp/4002', log)
+  const { node, swarm } = await startBase(config, '/ip4/0.0.0.0/tcp/4002', log, 'peer')
   const placed = await openPlacedRecord(config.DEFAULT.state_dir)
   const jobs = new Map<string, Job>()
   const dl = { swarm, driver, placed, trusted, log: log.child('download') }

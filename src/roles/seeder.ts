@@ -29,7 +29,7 @@ export async function startSeeder (config: Config, log: Logger): Promise<Seeder>
   const lister = listers.get(config.seeder.lister)({ config, log: log.child('list') })
   const fetcher = fetchers.get(config.seeder.fetcher)({ config, log: log.child('fetch') })
   await lister.validate?.()
-  const { node, swarm, privateKey } = await startBase(config, '/ip4/0.0.0.0/tcp/4001', log)
+  const { node, swarm, privateKey } = await startBase(config, '/ip4/0.0.0.0/tcp/4001', log, 'seeder')
   const self = (): { peerId: string, addrs: string[] } => ({
     peerId: node.peerId.toString(),
     addrs: node.getMultiaddrs().map(a => a.toString().replace(/\/p2p\/[^/]+$/, ''))
