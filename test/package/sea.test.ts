@@ -70,5 +70,6 @@ test('systemd accepts the units with the executable in place', async t => {
   }
   const r = await run('systemd-analyze', ['verify', join(units, 'precache-seeder.service'), join(units, 'precache-peer.service')]).catch(err => err)
   t.is(r.code ?? 0, 0, r.stderr)
-  t.is(r.stderr.trim(), '', 'no warnings')
+  // (systemd also reports on the host's own units; only ours are judged here)
+  t.deepEqual(r.stderr.split('\n').filter((l: string) => l.includes('precache')), [], 'no warnings about our units')
 })
