@@ -1,6 +1,7 @@
 import { readFileSync, existsSync } from 'node:fs'
 import { ConfigError } from '../errors.js'
 import { parseIni } from './ini.js'
+import { checkPath } from './validate.js'
 import { OPTIONS, findOption } from './schema.js'
 import type { CommandName, OptionSpec } from './schema.js'
 import { parseDuration, parseRate, parseSize } from './units.js'
@@ -33,10 +34,7 @@ function parseRaw (spec: OptionSpec, raw: string | string[], where: string): unk
       }
       return text
     }
-    case 'path': {
-      if (text.trim() === '') throw new ConfigError(`${what}: empty path`)
-      return resolve(text)
-    }
+    case 'path': return resolve(checkPath(text, what))
     case 'int': {
       if (!/^\s*\d+\s*$/.test(text)) throw new ConfigError(`${what}: "${text}" is not a whole number`)
       return Number(text)

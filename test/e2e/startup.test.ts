@@ -88,6 +88,14 @@ test('fatal start-up problems: one line, exit code 2', async t => {
     /cannot read identity .*none\.id: ENOENT/, 'missing identity')
   assertFatal(t, await precache(['seeder', '--images', images, ...base, '--state-dir', join(dir, 's3'), '--log-format', 'jsonx']),
     /--log-format: "jsonx" is not one of text, json/, 'invalid enum value')
+
+  // the README's Nova snippet, with its inline comments, pointing at an instances_path that does not exist
+  const conf = join(dir, 'nova.conf')
+  const instances = join(dir, 'nova', 'instances')
+  await writeFile(conf, `[peer]\ncache_driver = nova\n\n[cache]\ninstances_path = ${instances}   # Nova's [DEFAULT] instances_path\nforce_raw_images = true    # as Nova\n`)
+  assertFatal(t, await precache(['peer', '--config', conf, ...base, '--seeder', '/ip4/127.0.0.1/tcp/1/p2p/12D3KooWCawqrpVzHMsSJSQW7LSAgBumjBoZL1kDNwiKh1rts2F7', '--state-dir', join(dir, 's4')]),
+    new RegExp(`instances_path ${instances} does not exist: set \\[cache\\] instances_path`), 'instances_path missing')
+  await t.throwsAsync(stat(join(dir, 'nova')), undefined, 'nothing created in its place')
 })
 
 test('a second process on the same state folder is refused; a stale lock is taken over; SIGHUP does not stop a node; the identity persists', async t => {
