@@ -10,8 +10,12 @@ import type { Logger } from '../log.js'
 import { createRateLimitedLog } from '../log.js'
 import type { PrecacheNode } from './node.js'
 
+/** Set by the single-executable build (scripts/package/build.mjs), which has no package.json beside it */
+declare const __PRECACHE_RELEASE__: string | undefined
+
 /** The release, from package.json (one source for --version and the agent string) */
 export const RELEASE: string = (() => {
+  if (typeof __PRECACHE_RELEASE__ === 'string') return __PRECACHE_RELEASE__
   try {
     return JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')).version
   } catch {

@@ -47,7 +47,7 @@ test('a wire-protocol mismatch is logged on both sides; refused handshakes are l
   const peer = (name: string, id: string, env?: Record<string, string>): string => {
     const log = join(dir, `${name}.log`)
     children.push(startCli(name, ['peer', ...common, '--seeder', `/ip4/127.0.0.1/tcp/${port}/p2p/${id}`, '--listen', '/ip4/127.0.0.1/tcp/0',
-      '--cache-dir', join(dir, name, 'cache'), '--state-dir', join(dir, name, 'state')], log, env))
+      '--cache-dir', join(dir, name, 'cache'), '--state-dir', join(dir, name, 'state')], log, undefined, env))
     return log
   }
   const oldLog = peer('old', seederId, { PRECACHE_TEST_ADVERTISE_WIRE_VERSION: String(WIRE_VERSION - 1) })
