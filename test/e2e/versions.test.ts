@@ -14,7 +14,7 @@ import { CLI_ENTRY, NODE_FLAGS, freePort, startCli, stopAll } from '../../src/de
 import type { Child } from '../../src/demo/processes.js'
 import { generateSwarmKey } from '../../src/net/swarm-key.js'
 import { writeIdentity } from '../../src/net/identity.js'
-import { RELEASE } from '../../src/net/version.js'
+import { RELEASE } from '../../src/roles/version.js'
 import { WIRE_VERSION } from '../../src/swarm/wire.js'
 import { waitFor } from './helpers.js'
 

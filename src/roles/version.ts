@@ -8,7 +8,7 @@ import { hostname } from 'node:os'
 import { WIRE_VERSION } from '../swarm/wire.js'
 import type { Logger } from '../log.js'
 import { createRateLimitedLog } from '../log.js'
-import type { PrecacheNode } from './node.js'
+import type { PrecacheNode } from '../net/node.js'
 
 /** Set by the single-executable build (scripts/package/build.mjs), which has no package.json beside it */
 declare const __PRECACHE_RELEASE__: string | undefined
