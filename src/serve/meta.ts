@@ -18,6 +18,8 @@ export interface ImageMeta {
   /** optional descriptive fields from the lister */
   name?: string
   diskFormat?: string
+  /** pinned (Glance property precache_pin=true): never evicted to make room */
+  pin?: boolean
 }
 
 /** Stage 3: make an image downloadable and describe it */
