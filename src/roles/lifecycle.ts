@@ -7,10 +7,12 @@
  * withdrawal, the grace sweep and an eviction never race on one image.
  */
 import type { Logger } from '../log.js'
-import type { ImageMeta } from '../serve/meta.js'
+import type { ImageMeta } from '../image/meta.js'
 import { dropDownload } from './download.js'
-import type { DownloadComponents } from './download.js'
-import type { Job } from './peer.js'
+import type { DownloadComponents, DownloadReport } from './download.js'
+
+/** One image a seeder announced, as the peer role works on it */
+export interface Job { meta: ImageMeta, seeder: string, controller: AbortController, state: 'downloading' | 'cached' | 'failed', started: number, seconds?: number, error?: string, report: DownloadReport }
 
 /** How often released images are checked for the end of their grace period (ms). @default 5000 */
 export const DEFAULT_SWEEP_INTERVAL = 5000

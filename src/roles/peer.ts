@@ -11,20 +11,19 @@ import { cacheDrivers } from '../cache/driver.js'
 import { createSpace } from '../cache/space.js'
 import { ConfigError } from '../errors.js'
 import type { Logger } from '../log.js'
-import type { ImageMeta } from '../serve/meta.js'
+import type { ImageMeta } from '../image/meta.js'
 import { createSubscriber } from '../distribute/subscriber.js'
 import type { Announcement } from '../distribute/announcement.js'
 import { startBase, startStatusFile } from './common.js'
 import { openPeerStore } from './peer-store.js'
 import { downloadImage, removeStrayPartials, reseed } from './download.js'
-import type { DownloadComponents, DownloadReport } from './download.js'
+import type { DownloadComponents } from './download.js'
 import { createLifecycle } from './lifecycle.js'
+import type { Job } from './lifecycle.js'
 import { explainDialError } from '../net/swarm-key.js'
 
 /** First retry delay after a failed download (doubles up to 5 min). @default 5000 */
 export const DEFAULT_RETRY = 5000
-
-export interface Job { meta: ImageMeta, seeder: string, controller: AbortController, state: 'downloading' | 'cached' | 'failed', started: number, seconds?: number, error?: string, report: DownloadReport }
 
 export interface Peer {
   peerId: string
@@ -43,7 +42,7 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
   const trusted: string[] = config.peer.trusted_seeders ?? seeders.map(s => s.id)
   const driver = cacheDrivers.get(config.peer.cache_driver)({ config, log: log.child('cache') })
   await driver.validate?.()
-  const { node, swarm } = await startBase(config, '/ip4/0.0.0.0/tcp/4002', log)
+  const { node, swarm } = await startBase(config, '/ip4/0.0.0.0/tcp/4002', log, 'peer')
   const store = await openPeerStore(config.DEFAULT.state_dir, log)
   const jobs = new Map<string, Job>()
   const pinnedIds = new Set<string>(config.cache.pinned ?? [])

@@ -21,10 +21,3 @@ export interface ImageMeta {
   /** pinned (Glance property precache_pin=true): never evicted to make room */
   pin?: boolean
 }
-
-/** Stage 3: make an image downloadable and describe it */
-export interface ImageServer {
-  serve: (imageId: string, path: string, signal?: AbortSignal) => Promise<ImageMeta>
-  /** stop serving an image that was withdrawn */
-  unserve: (imageId: string) => Promise<void>
-}
