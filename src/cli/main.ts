@@ -26,8 +26,5 @@ program.addCommand(new Command('config-reference')
   .description('Print the configuration reference (every option, its flag and default) as markdown')
   .action(() => { process.stdout.write(configReference()) }), { hidden: true })
 
-try {
-  await program.parseAsync(process.argv)
-} catch (err: unknown) {
-  exitWithError(err)
-}
+// No top-level await: the packaged single executable runs this file bundled as CommonJS
+program.parseAsync(process.argv).catch((err: unknown) => { exitWithError(err) })
