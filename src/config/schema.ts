@@ -40,6 +40,7 @@ export const OPTIONS: OptionSpec[] = [
   { section: 'DEFAULT', key: 'topic', type: 'string', default: 'compute', flag: 'topic', commands: ROLES, doc: 'Gossipsub topic for cache(imageId, meta) announcements.' },
   { section: 'DEFAULT', key: 'log_format', type: 'string', default: 'text', flag: 'log-format', commands: ROLES, choices: ['text', 'json'], doc: 'Log format: text (one line per event) or json (one JSON object per line).' },
   { section: 'DEFAULT', key: 'log_level', type: 'string', default: 'info', flag: 'log-level', commands: ROLES, choices: ['error', 'warn', 'info', 'debug'], doc: 'Least important events logged: error, warn (something to act on), info (what happened: images served, cached, withdrawn) or debug (routine: sessions ending, periodic re-announcements, retries).' },
+  { section: 'DEFAULT', key: 'metrics_listen', type: 'string', flag: 'metrics-listen', commands: ROLES, doc: 'Serve Prometheus metrics at http://<this>/metrics: host:port (e.g. 127.0.0.1:9108), [v6]:port or a unix socket path. Off by default.' },
   { section: 'DEFAULT', key: 'status_file', type: 'path', flag: 'status-file', commands: ROLES, doc: 'Write a JSON status snapshot (progress, bytes sent and received) to this file every second.' },
 
   // [swarm]

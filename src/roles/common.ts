@@ -88,3 +88,10 @@ export async function untilSignalled (stop: () => Promise<void>, log: Logger): P
   })
   await stop()
 }
+
+/** How many times each value occurs */
+export function countBy (values: Iterable<string>): Record<string, number> {
+  const out: Record<string, number> = {}
+  for (const v of values) out[v] = (out[v] ?? 0) + 1
+  return out
+}

@@ -19,6 +19,30 @@ export const DEFAULT_SWEEP_INTERVAL = 5000
 /** `lastAnnounced` is written to disk at most this often per image (ms). @default 600000 */
 export const ANNOUNCED_RESOLUTION = 600_000
 
+/** One image in the peer's status file */
+export interface ImageStatus {
+  imageId: string
+  /** waiting (for disk space), downloading, cached, failed (retried with back-off) or released (withdrawn, deleted at deleteAt) */
+  state: 'waiting' | 'downloading' | 'cached' | 'failed' | 'released'
+  manifestId: string
+  size: number
+  blocks: number
+  have: number
+  receivedBytes: number
+  sentBytes: number
+  /** bytes of this download received from seeders and from other peers */
+  fromSeeders: number
+  fromPeers: number
+  /** bytes copied from blocks already on this host (other versions, other images, repeated blocks) */
+  reusedBytes: number
+  neighbours: number
+  seconds?: number
+  error?: string
+  pinned: boolean
+  /** released: when it is deleted (ms since the epoch) */
+  deleteAt?: number
+}
+
 export interface LifecycleInit {
   /** ms a released image is kept before it is deleted (0 = at once) */
   grace: number
@@ -33,7 +57,7 @@ export interface Lifecycle {
   /** deletes released images, oldest announcement first, until `bytes` are freed; resolves with the bytes freed */
   evict: (bytes: number, forImage: string) => Promise<number>
   /** one entry per image for the status file */
-  status: (waiting: string[]) => unknown[]
+  status: (waiting: string[]) => ImageStatus[]
   stop: () => void
 }
 
@@ -123,7 +147,7 @@ export function createLifecycle (components: { dl: DownloadComponents, jobs: Map
         const rec = store.get(id)
         const manifestId = job?.meta.manifestId ?? rec?.manifestId ?? ''
         const t = swarm.get(manifestId)
-        let state: string = job?.state ?? (rec?.state === 'released' ? 'released' : 'cached')
+        let state: ImageStatus['state'] = job?.state ?? (rec?.state === 'released' ? 'released' : 'cached')
         if (state === 'downloading' && waiting.includes(id)) state = 'waiting'
         let { fromSeeders, fromPeers } = job?.report ?? { fromSeeders: 0, fromPeers: 0 }
         if (job?.state === 'downloading' && t != null) {

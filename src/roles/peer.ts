@@ -14,13 +14,15 @@ import type { Logger } from '../log.js'
 import type { ImageMeta } from '../image/meta.js'
 import { createSubscriber } from '../distribute/subscriber.js'
 import type { Announcement } from '../distribute/announcement.js'
-import { startBase, startStatusFile } from './common.js'
+import { countBy, startBase, startStatusFile } from './common.js'
 import { openPeerStore } from './peer-store.js'
 import { downloadImage, removeStrayPartials, reseed } from './download.js'
 import type { DownloadComponents } from './download.js'
 import { createLifecycle } from './lifecycle.js'
 import type { Job } from './lifecycle.js'
 import { explainDialError } from '../net/swarm-key.js'
+import { metrics } from '../ops/metrics.js'
+import { startMetricsServer } from '../ops/metrics-server.js'
 
 /** First retry delay after a failed download (doubles up to 5 min). @default 5000 */
 export const DEFAULT_RETRY = 5000
@@ -72,6 +74,7 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
       await downloadImage(dl, meta, seeder, AbortSignal.any([job.controller.signal, stopping.signal]), job.report, isPinned(meta))
       job.state = 'cached'
       job.seconds = (Date.now() - job.started) / 1000
+      metrics.downloaded(job.seconds)
     }
     run().catch((err: any) => {
       if (job.controller.signal.aborted || stopping.signal.aborted) return
@@ -126,6 +129,14 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
     ? setInterval(() => { void driver.maintain?.(stopping.signal, id => store.get(id)?.state !== 'released').catch((err: any) => { log.warn(`cache maintenance: ${err.message}`) }) }, 60_000)
     : undefined
 
+  metrics.setSeeders(trusted)
+  metrics.setSource('peer', {
+    imagesByState: () => countBy(lifecycle.status(space.waiting()).map(i => i.state)),
+    connectedPeers: () => node.getConnections().length,
+    sessions: () => swarm.torrents().reduce((n, t) => n + t.neighbours.length, 0)
+  })
+  const metricsServer = await startMetricsServer(config.DEFAULT.metrics_listen, metrics, log)
+
   const stopStatus = startStatusFile(config.DEFAULT.status_file, () => ({
     role: 'peer',
     peerId: node.peerId.toString(),
@@ -142,6 +153,7 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
       if (maintain != null) clearInterval(maintain)
       lifecycle.stop()
       subscriber.stop()
+      await metricsServer?.close()
       await stopStatus()
       await swarm.stop()
       await node.stop()

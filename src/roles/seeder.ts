@@ -14,6 +14,8 @@ import { createAnnouncer } from '../distribute/announcer.js'
 import type { Logger } from '../log.js'
 import { startBase, startStatusFile } from './common.js'
 import { openGeneration } from './generation.js'
+import { metrics } from '../ops/metrics.js'
+import { startMetricsServer } from '../ops/metrics-server.js'
 
 /** First retry delay after a failed listing. @default 15000 */
 export const DEFAULT_LIST_RETRY = 15_000
@@ -49,8 +51,10 @@ export async function startSeeder (config: Config, log: Logger): Promise<Seeder>
     try {
       listed = await lister.list(signal)
       failures = 0
+      metrics.listing(true)
     } catch (err: any) {
       failures++
+      metrics.listing(false)
       // a failed listing is no authority: peers withdraw nothing while the catalogue is incomplete
       announcer.settle(generations.current(), false)
       log.error(`listing images failed (keeping the previous ${current.length}): ${err.message}`)
@@ -79,6 +83,7 @@ export async function startSeeder (config: Config, log: Logger): Promise<Seeder>
         }
       } catch (err: any) {
         if (signal?.aborted === true) throw err
+        metrics.fetchError()
         log.error(`image ${image.id}: ${err.message} (will retry next period)`)
       }
     }
@@ -87,6 +92,13 @@ export async function startSeeder (config: Config, log: Logger): Promise<Seeder>
     const complete = listed.every(i => served.has(i.id))
     announcer.settle(complete ? await generations.next() : generations.current(), complete)
   }
+
+  metrics.setSource('seeder', {
+    imagesByState: () => ({ served: announcer.catalogue().length }),
+    connectedPeers: () => node.getConnections().length,
+    sessions: () => swarm.torrents().reduce((n, t) => n + t.neighbours.length, 0)
+  })
+  const metricsServer = await startMetricsServer(config.DEFAULT.metrics_listen, metrics, log)
 
   const schedule = (ms: number): void => {
     timer = setTimeout(() => {
@@ -117,6 +129,7 @@ export async function startSeeder (config: Config, log: Logger): Promise<Seeder>
       controller.abort()
       if (timer != null) clearTimeout(timer)
       await running.catch(() => {})
+      await metricsServer?.close()
       await stopStatus()
       await announcer.stop()
       await swarm.stop()
