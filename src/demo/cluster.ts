@@ -17,7 +17,8 @@ export interface ClusterInit {
   seederArgs?: string[]
   /** extra flags for every peer */
   peerArgs?: string[]
-  /** swarm key file to use instead of the cluster's own (for a wrong-key node) */
+  /** a packaged `precache` executable to run instead of this program (see scripts/package/build.mjs) */
+  executable?: string
 }
 
 export interface PeerHandle {
@@ -68,7 +69,7 @@ export async function createCluster (init: ClusterInit): Promise<Cluster> {
         'seeder', '--images', imagesDir, '--listen', `/ip4/127.0.0.1/tcp/${port}`, '--swarm-key', swarmKey,
         '--identity', identity, '--state-dir', join(dir, 'state'), '--status-file', join(dir, 'status.json'),
         ...(init.seederArgs ?? [])
-      ], join(dir, 'log.txt'))
+      ], join(dir, 'log.txt'), init.executable)
       return cluster.seeder
     },
     async startPeer (index, opts = {}) {
@@ -80,7 +81,7 @@ export async function createCluster (init: ClusterInit): Promise<Cluster> {
         'peer', '--seeder', seederAddr, '--listen', '/ip4/127.0.0.1/tcp/0', '--swarm-key', opts.swarmKey ?? swarmKey,
         '--cache-dir', cacheDir, '--state-dir', join(dir, 'state'), '--status-file', statusFile,
         ...(init.peerArgs ?? []), ...(opts.args ?? [])
-      ], join(dir, 'log.txt'))
+      ], join(dir, 'log.txt'), init.executable)
       const handle = { index, dir, cacheDir, statusFile, child }
       peers.set(index, handle)
       return handle

@@ -9,13 +9,15 @@ import { requireOption } from '../config/load.js'
 import { cacheDrivers } from '../cache/driver.js'
 import { ConfigError } from '../errors.js'
 import type { Logger } from '../log.js'
-import type { ImageMeta } from '../serve/meta.js'
+import type { ImageMeta } from '../image/meta.js'
 import { createSubscriber } from '../distribute/subscriber.js'
 import type { Announcement } from '../distribute/announcement.js'
-import { startBase, startStatusFile } from './common.js'
+import { countBy, startBase, startStatusFile } from './common.js'
 import { openPlacedRecord } from './placed.js'
 import { downloadImage, reseed } from './download.js'
 import { explainDialError } from '../net/swarm-key.js'
+import { metrics } from '../ops/metrics.js'
+import { startMetricsServer } from '../ops/metrics-server.js'
 
 /** First retry delay after a failed download (doubles up to 5 min). @default 5000 */
 export const DEFAULT_RETRY = 5000
@@ -39,7 +41,7 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
   const trusted: string[] = config.peer.trusted_seeders ?? seeders.map(s => s.id)
   const driver = cacheDrivers.get(config.peer.cache_driver)({ config, log: log.child('cache') })
   await driver.validate?.()
-  const { node, swarm } = await startBase(config, '/ip4/0.0.0.0/tcp/4002', log)
+  const { node, swarm } = await startBase(config, '/ip4/0.0.0.0/tcp/4002', log, 'peer')
   const placed = await openPlacedRecord(config.DEFAULT.state_dir)
   const jobs = new Map<string, Job>()
   const dl = { swarm, driver, placed, trusted, log: log.child('download') }
@@ -57,6 +59,7 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
       await downloadImage(dl, meta, seeder, AbortSignal.any([job.controller.signal, stopping.signal]))
       job.state = 'cached'
       job.seconds = (Date.now() - job.started) / 1000
+      metrics.downloaded(job.seconds)
     }
     run().catch((err: any) => {
       if (job.controller.signal.aborted || stopping.signal.aborted) return
@@ -112,6 +115,14 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
   const redial = setInterval(() => { void dialSeeders() }, 5000)
   const maintain = driver.maintain != null ? setInterval(() => { void driver.maintain?.(stopping.signal).catch((err: any) => { log.warn(`cache maintenance: ${err.message}`) }) }, 60_000) : undefined
 
+  metrics.setSeeders(trusted)
+  metrics.setSource('peer', {
+    imagesByState: () => countBy([...jobs.values()].map(j => j.state)),
+    connectedPeers: () => node.getConnections().length,
+    sessions: () => swarm.torrents().reduce((n, t) => n + t.neighbours.length, 0)
+  })
+  const metricsServer = await startMetricsServer(config.DEFAULT.metrics_listen, metrics, log)
+
   const stopStatus = startStatusFile(config.DEFAULT.status_file, () => ({
     role: 'peer',
     peerId: node.peerId.toString(),
@@ -139,6 +150,7 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
       clearInterval(redial)
       if (maintain != null) clearInterval(maintain)
       subscriber.stop()
+      await metricsServer?.close()
       await stopStatus()
       await swarm.stop()
       await node.stop()

@@ -6,13 +6,15 @@
  */
 import type { Config } from '../config/load.js'
 import { listers } from '../list/lister.js'
-import type { ImageRef } from '../list/lister.js'
+import type { ImageRef } from '../image/ref.js'
 import { fetchers } from '../fetch/fetcher.js'
 import { createSwarmServer } from '../serve/swarm-server.js'
-import type { ImageMeta } from '../serve/meta.js'
+import type { ImageMeta } from '../image/meta.js'
 import { createAnnouncer } from '../distribute/announcer.js'
 import type { Logger } from '../log.js'
 import { startBase, startStatusFile } from './common.js'
+import { metrics } from '../ops/metrics.js'
+import { startMetricsServer } from '../ops/metrics-server.js'
 
 /** First retry delay after a failed listing. @default 15000 */
 export const DEFAULT_LIST_RETRY = 15_000
@@ -29,7 +31,7 @@ export async function startSeeder (config: Config, log: Logger): Promise<Seeder>
   const lister = listers.get(config.seeder.lister)({ config, log: log.child('list') })
   const fetcher = fetchers.get(config.seeder.fetcher)({ config, log: log.child('fetch') })
   await lister.validate?.()
-  const { node, swarm, privateKey } = await startBase(config, '/ip4/0.0.0.0/tcp/4001', log)
+  const { node, swarm, privateKey } = await startBase(config, '/ip4/0.0.0.0/tcp/4001', log, 'seeder')
   const self = (): { peerId: string, addrs: string[] } => ({
     peerId: node.peerId.toString(),
     addrs: node.getMultiaddrs().map(a => a.toString().replace(/\/p2p\/[^/]+$/, ''))
@@ -47,8 +49,10 @@ export async function startSeeder (config: Config, log: Logger): Promise<Seeder>
     try {
       listed = await lister.list(signal)
       failures = 0
+      metrics.listing(true)
     } catch (err: any) {
       failures++
+      metrics.listing(false)
       log.error(`listing images failed (keeping the previous ${current.length}): ${err.message}`)
       throw err
     }
@@ -74,10 +78,18 @@ export async function startSeeder (config: Config, log: Logger): Promise<Seeder>
         }
       } catch (err: any) {
         if (signal?.aborted === true) throw err
+        metrics.fetchError()
         log.error(`image ${image.id}: ${err.message} (will retry next period)`)
       }
     }
   }
+
+  metrics.setSource('seeder', {
+    imagesByState: () => ({ served: announcer.catalogue().length }),
+    connectedPeers: () => node.getConnections().length,
+    sessions: () => swarm.torrents().reduce((n, t) => n + t.neighbours.length, 0)
+  })
+  const metricsServer = await startMetricsServer(config.DEFAULT.metrics_listen, metrics, log)
 
   const schedule = (ms: number): void => {
     timer = setTimeout(() => {
@@ -107,6 +119,7 @@ export async function startSeeder (config: Config, log: Logger): Promise<Seeder>
       controller.abort()
       if (timer != null) clearTimeout(timer)
       await running.catch(() => {})
+      await metricsServer?.close()
       await stopStatus()
       await announcer.stop()
       await swarm.stop()

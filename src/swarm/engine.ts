@@ -7,16 +7,16 @@ import { peerIdFromMultihash, peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import * as Digest from 'multiformats/hashes/digest'
 import { CID } from 'multiformats/cid'
-import { sha256 } from 'multiformats/hashes/sha2'
 import { WireDecodeError } from '../errors.js'
 import type { Logger } from '../log.js'
+import { manifestCid } from '../image/manifest.js'
 import type { PrecacheNode } from '../net/node.js'
 import { readMessages, writeMessage } from './stream-io.js'
 import { createTokenBucket } from './token-bucket.js'
 import { createTorrent, type PeerList, type Torrent } from './torrent.js'
 import { DEFAULT_REQUEST_TIMEOUT } from './session.js'
 import type { BlockStore } from './store.js'
-import { BLOCK_PROTOCOL, type Message } from './wire.js'
+import { BLOCK_PROTOCOL, MAX_ADDR_BYTES, MAX_ADDRS_PER_PEER, MAX_PEERS, type Message } from './wire.js'
 
 /** @default 8 */
 export const DEFAULT_REQUESTS_PER_PEER = 8
@@ -94,9 +94,9 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
   const peerListFor = async (t: Torrent, exclude: string): Promise<PeerList> => {
     const out: PeerList = []
     for (const id of t.neighbours) {
-      if (id === exclude || out.length >= 64) continue
+      if (id === exclude || out.length >= MAX_PEERS) continue
       const peer = await node.peerStore.get(peerIdFromString(id)).catch(() => undefined)
-      const addrs = (peer?.addresses ?? []).map(a => a.multiaddr.bytes).filter(b => b.length <= 256).slice(0, 8)
+      const addrs = (peer?.addresses ?? []).map(a => a.multiaddr.bytes).filter(b => b.length <= MAX_ADDR_BYTES).slice(0, MAX_ADDRS_PER_PEER)
       if (peer != null && addrs.length > 0) out.push({ id: peer.id.toMultihash().bytes, addrs })
     }
     return out
@@ -216,7 +216,7 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
           await writeMessage(stream, { type: 'manifest-request' })
           for (let r = await messages.next(); r.done !== true; r = await messages.next()) {
             if (r.value.type !== 'manifest') continue
-            const got = CID.create(1, 0x55, await sha256.digest(r.value.manifest)).toString()
+            const got = (await manifestCid(r.value.manifest)).toString()
             if (got !== manifestId) throw new WireDecodeError(`manifest bytes hash to ${got}`)
             return { manifestBytes: r.value.manifest, signature: r.value.signature }
           }
