@@ -14,7 +14,7 @@ try {
 } catch {
   if (existsSync('dist/src/cli/main.js')) process.exit(0)
   process.stderr.write('precache: no TypeScript compiler (npm ci --omit=dev) and no compiled dist/: ' +
-    'compile first with "npm ci && npm run build", then "npm prune --omit=dev" (see README, Install)\n')
+    'compile first with "npm ci && npm run build", then "npm prune --omit=dev" (README: "Install without the development tools")\n')
   process.exit(1)
 }
 const r = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.json'], { stdio: 'inherit' })

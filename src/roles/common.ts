@@ -50,7 +50,7 @@ export async function startBase (config: Config, defaultListen: string, log: Log
     uploadRate: config.swarm.upload_rate,
     downloadRate: config.swarm.download_rate
   })
-  log(`node ${node.peerId.toString()} on host ${hostname()} listening (${versionLine()})`, { peerId: node.peerId.toString(), host: hostname(), addrs: node.getMultiaddrs().map(a => a.toString()) })
+  log(`node ${node.peerId.toString()} on host ${hostname()} listening, ${versionLine()}`, { peerId: node.peerId.toString(), host: hostname(), addrs: node.getMultiaddrs().map(a => a.toString()) })
   return { node, swarm, privateKey, lock }
 }
 
