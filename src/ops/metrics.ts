@@ -9,6 +9,7 @@
  * per-peer or per-block labels.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { VERSION } from '../version.js'
 
 /** Where received block bytes came from: a seeder, another peer, or reused from a local copy */
 export type ByteSource = 'seeder' | 'peer' | 'reused'
@@ -101,4 +102,4 @@ export function createMetrics (init: { version?: string, defaults?: boolean } = 
  * count into this instance without every layer passing it along; it costs a
  * few additions per block when nobody scrapes.
  */
-export const metrics: Metrics = createMetrics({ version: '0.1.0' })
+export const metrics: Metrics = createMetrics({ version: VERSION })

@@ -18,6 +18,9 @@ import { downloadImage, reseed } from './download.js'
 import { explainDialError } from '../net/swarm-key.js'
 import { metrics } from '../ops/metrics.js'
 import { startMetricsServer } from '../ops/metrics-server.js'
+import { startReporter } from './reporter.js'
+import type { ImageReport } from '../distribute/report.js'
+import { hostLabels } from '../distribute/selector.js'
 
 /** First retry delay after a failed download (doubles up to 5 min). @default 5000 */
 export const DEFAULT_RETRY = 5000
@@ -39,6 +42,7 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
     return { ma, id }
   })
   const trusted: string[] = config.peer.trusted_seeders ?? seeders.map(s => s.id)
+  const labels = hostLabels(config.peer.labels ?? [])
   const driver = cacheDrivers.get(config.peer.cache_driver)({ config, log: log.child('cache') })
   await driver.validate?.()
   const { node, swarm } = await startBase(config, '/ip4/0.0.0.0/tcp/4002', log, 'peer')
@@ -46,6 +50,32 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
   const jobs = new Map<string, Job>()
   const dl = { swarm, driver, placed, trusted, log: log.child('download') }
   const stopping = new AbortController()
+
+  const reportOf = (j: Job): ImageReport => {
+    const t = swarm.get(j.meta.manifestId)
+    const trustedIds = new Set(trusted)
+    const byPeer = Object.entries(t?.ledger.byPeer() ?? {})
+    const fromSeeders = byPeer.filter(([id]) => trustedIds.has(id)).reduce((n, [, e]) => n + e.received, 0)
+    const r: ImageReport = {
+      imageId: j.meta.imageId,
+      state: j.state,
+      size: j.meta.size,
+      have: t?.store.have.count() ?? (j.state === 'cached' ? Math.max(1, Math.ceil(j.meta.size / j.meta.blockSize)) : 0),
+      blocks: t?.store.have.size ?? Math.max(1, Math.ceil(j.meta.size / j.meta.blockSize)),
+      fromSeeders,
+      fromPeers: (t?.ledger.totalReceived ?? 0) - fromSeeders,
+      reusedBytes: 0,
+      seconds: j.seconds ?? (Date.now() - j.started) / 1000
+    }
+    if (j.error != null) r.error = j.error
+    return r
+  }
+  const reporter = startReporter({ node, log: log.child('report') }, {
+    seeders,
+    interval: config.peer.report_interval,
+    labels,
+    snapshot: () => [...jobs.values()].map(reportOf)
+  })
 
   const start = (meta: ImageMeta, seeder: string, attempt = 0): void => {
     const prev = jobs.get(meta.imageId)
@@ -60,11 +90,13 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
       job.state = 'cached'
       job.seconds = (Date.now() - job.started) / 1000
       metrics.downloaded(job.seconds)
+      reporter.changed()
     }
     run().catch((err: any) => {
       if (job.controller.signal.aborted || stopping.signal.aborted) return
       job.state = 'failed'
       job.error = err.message
+      reporter.changed()
       const delay = Math.min(300_000, DEFAULT_RETRY * 2 ** attempt)
       log.error(`image ${meta.imageId}: ${err.message} (retrying in ${delay / 1000}s)`)
       setTimeout(() => { if (jobs.get(meta.imageId) === job && !stopping.signal.aborted) start(meta, seeder, attempt + 1) }, delay).unref()
@@ -150,6 +182,7 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
       clearInterval(redial)
       if (maintain != null) clearInterval(maintain)
       subscriber.stop()
+      reporter.stop()
       await metricsServer?.close()
       await stopStatus()
       await swarm.stop()
