@@ -22,6 +22,7 @@ import { createLifecycle } from './lifecycle.js'
 import type { Job } from './lifecycle.js'
 import { keepSeedersConnected } from './seeder-link.js'
 import { metrics } from '../ops/metrics.js'
+import { RELEASE } from './version.js'
 import { startMetricsServer } from '../ops/metrics-server.js'
 import { startReporter } from './reporter.js'
 import type { ImageReport } from '../distribute/report.js'
@@ -153,7 +154,7 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
     : undefined
 
   metrics.setSeeders(trusted)
-  metrics.setSource('peer', {
+  metrics.setSource('peer', RELEASE, {
     imagesByState: () => countBy(lifecycle.status(space.waiting()).map(i => i.state)),
     connectedPeers: () => node.getConnections().length,
     sessions: () => swarm.torrents().reduce((n, t) => n + t.neighbours.length, 0)

@@ -9,7 +9,7 @@ import type { Logger } from '../log.js'
 import type { PrecacheNode } from '../net/node.js'
 import { sendReport } from '../distribute/report.js'
 import type { ImageReport } from '../distribute/report.js'
-import { VERSION } from '../version.js'
+import { RELEASE } from './version.js'
 
 /** @default 30000 */
 export const DEFAULT_REPORT_INTERVAL = 30_000
@@ -42,7 +42,7 @@ export function startReporter (components: { node: PrecacheNode, log: Logger }, 
   let sending: Promise<void> | undefined
 
   const sendAll = async (): Promise<void> => {
-    const report = { host, labels: init.labels, version: VERSION, images: init.snapshot() }
+    const report = { host, labels: init.labels, version: RELEASE, images: init.snapshot() }
     await Promise.all(init.seeders.map(async s => {
       try {
         await sendReport(node, s, report, controller.signal)

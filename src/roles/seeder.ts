@@ -15,6 +15,7 @@ import type { Logger } from '../log.js'
 import { startBase, startStatusFile } from './common.js'
 import { openGeneration } from './generation.js'
 import { metrics } from '../ops/metrics.js'
+import { RELEASE } from './version.js'
 import { startMetricsServer } from '../ops/metrics-server.js'
 import { handleReports } from '../distribute/report.js'
 import { createFleet } from './fleet.js'
@@ -98,7 +99,7 @@ export async function startSeeder (config: Config, log: Logger): Promise<Seeder>
     announcer.settle(complete ? await generations.next() : generations.current(), complete)
   }
 
-  metrics.setSource('seeder', {
+  metrics.setSource('seeder', RELEASE, {
     imagesByState: () => ({ served: announcer.catalogue().length }),
     connectedPeers: () => node.getConnections().length,
     sessions: () => swarm.torrents().reduce((n, t) => n + t.neighbours.length, 0)
