@@ -126,6 +126,7 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
   const stopStatus = startStatusFile(config.DEFAULT.status_file, () => ({
     role: 'peer',
     peerId: node.peerId.toString(),
+    data: swarm.data(),
     images: [...jobs.values()].map(j => {
       const t = swarm.get(j.meta.manifestId)
       return {
@@ -135,6 +136,7 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
         blocks: t?.store.have.size ?? 0,
         have: t?.store.have.count() ?? 0,
         receivedBytes: t?.ledger.totalReceived ?? 0,
+        receivedBulkBytes: t?.ledger.receivedOverBulk ?? 0,
         sentBytes: t?.ledger.totalSent ?? 0,
         neighbours: t?.neighbours.length ?? 0,
         seconds: j.seconds ?? (Date.now() - j.started) / 1000,
