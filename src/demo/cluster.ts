@@ -37,7 +37,8 @@ export interface Cluster {
   seederAddr: string
   seeder?: Child
   peers: PeerHandle[]
-  startSeeder: () => Promise<Child>
+  /** starts the seeder (again, after a stop, with the same identity and state); `args` are added for this start only */
+  startSeeder: (opts?: { args?: string[] }) => Promise<Child>
   /** starts peer `index` (again, after a kill, with the same folders) */
   startPeer: (index: number, opts?: { swarmKey?: string, args?: string[] }) => Promise<PeerHandle>
   readStatus: (file: string) => Promise<any>
@@ -62,13 +63,13 @@ export async function createCluster (init: ClusterInit): Promise<Cluster> {
     seederId,
     seederAddr,
     get peers () { return [...peers.values()] },
-    async startSeeder () {
+    async startSeeder (opts = {}) {
       const dir = join(init.dir, 'seeder')
       await mkdir(dir, { recursive: true })
       cluster.seeder = startCli('seeder', [
         'seeder', '--images', imagesDir, '--listen', `/ip4/127.0.0.1/tcp/${port}`, '--swarm-key', swarmKey,
         '--identity', identity, '--state-dir', join(dir, 'state'), '--status-file', join(dir, 'status.json'),
-        ...(init.seederArgs ?? [])
+        ...(init.seederArgs ?? []), ...(opts.args ?? [])
       ], join(dir, 'log.txt'), init.executable)
       return cluster.seeder
     },

@@ -13,6 +13,7 @@ import type { ImageMeta } from '../image/meta.js'
 import { createAnnouncer } from '../distribute/announcer.js'
 import type { Logger } from '../log.js'
 import { startBase, startStatusFile } from './common.js'
+import { openGeneration } from './generation.js'
 import { metrics } from '../ops/metrics.js'
 import { startMetricsServer } from '../ops/metrics-server.js'
 
@@ -41,6 +42,7 @@ export async function startSeeder (config: Config, log: Logger): Promise<Seeder>
   const controller = new AbortController()
   let current: ImageRef[] = []
   let failures = 0
+  const generations = await openGeneration(config.DEFAULT.state_dir)
   let timer: NodeJS.Timeout | undefined
   let running: Promise<void> = Promise.resolve()
 
@@ -53,6 +55,8 @@ export async function startSeeder (config: Config, log: Logger): Promise<Seeder>
     } catch (err: any) {
       failures++
       metrics.listing(false)
+      // a failed listing is no authority: peers withdraw nothing while the catalogue is incomplete
+      announcer.settle(generations.current(), false)
       log.error(`listing images failed (keeping the previous ${current.length}): ${err.message}`)
       throw err
     }
@@ -71,8 +75,9 @@ export async function startSeeder (config: Config, log: Logger): Promise<Seeder>
         const meta: ImageMeta = { ...await server.serve(image.id, fetched.path, signal) }
         if (image.name != null) meta.name = image.name
         if (image.diskFormat != null) meta.diskFormat = image.diskFormat
+        if (image.pin === true) meta.pin = true
         const before = announcer.catalogue().find(m => m.imageId === image.id)
-        if (before?.manifestId !== meta.manifestId) {
+        if (before?.manifestId !== meta.manifestId || before.pin !== meta.pin) {
           log(`serving image ${image.id}`, { size: meta.size, manifest: meta.manifestId })
           await announcer.cache(meta)
         }
@@ -82,6 +87,10 @@ export async function startSeeder (config: Config, log: Logger): Promise<Seeder>
         log.error(`image ${image.id}: ${err.message} (will retry next period)`)
       }
     }
+    // the catalogue now answers for this listing only if every listed image is in it
+    const served = new Set(announcer.catalogue().map(m => m.imageId))
+    const complete = listed.every(i => served.has(i.id))
+    announcer.settle(complete ? await generations.next() : generations.current(), complete)
   }
 
   metrics.setSource('seeder', {
@@ -106,6 +115,7 @@ export async function startSeeder (config: Config, log: Logger): Promise<Seeder>
     data: swarm.data(),
     sentBytes: swarm.torrents().reduce((n, t) => n + t.ledger.totalSent, 0),
     subscribers: announcer.subscribers(),
+    catalogue: { generation: generations.current(), complete: announcer.complete() },
     images: announcer.catalogue().map(m => {
       const t = swarm.get(m.manifestId)
       return { imageId: m.imageId, size: m.size, sentBytes: t?.ledger.totalSent ?? 0, neighbours: t?.neighbours.length ?? 0 }

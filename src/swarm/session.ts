@@ -271,7 +271,7 @@ export function createSession (stream: Stream, messages: AsyncIterator<Message>,
           await handle(next.value)
         }
       } catch (err: any) {
-        if (!closed && !(err instanceof DataEncryptionMismatchError)) ctx.log(`session with ${remote} ended: ${err.message}`)
+        if (!closed && !(err instanceof DataEncryptionMismatchError)) ctx.log.debug(`session with ${remote} ended: ${err.message}`)
       } finally {
         session.close()
       }

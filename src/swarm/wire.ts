@@ -8,8 +8,16 @@ import { WireDecodeError } from '../errors.js'
 import { MAX_BLOCKS, MAX_BLOCK_SIZE, MAX_MANIFEST_BYTES } from '../image/limits.js'
 
 /**
- * libp2p protocol id of the block exchange (2.0.0 added DATA_CHANNEL: block
- * payloads may cross a bulk channel beside libp2p; 1.x nodes cannot talk to it)
+ * Version of the whole wire protocol (SPEC.md: handshake, announcements,
+ * catalogue, block exchange, bulk channel). Bump it with any change an older node cannot
+ * understand: nodes tell each other theirs on connect (identify's agent
+ * version) and log a mismatch on both sides.
+ */
+export const WIRE_VERSION = 2
+
+/**
+ * libp2p protocol id of the block exchange (2.0.0, wire version 2, added
+ * DATA_CHANNEL: block payloads may cross a bulk channel beside libp2p)
  */
 export const BLOCK_PROTOCOL = '/precache/blocks/2.0.0'
 
