@@ -151,7 +151,7 @@ export async function downloadImage (c: DownloadComponents, meta: ImageMeta, see
       abort.addEventListener('abort', () => { reject(abort.reason) }, { once: true })
     })])
     throwIfAborted(abort)
-    c.log(`image ${meta.imageId}: all ${store.have.size} blocks verified, checking the whole image`, { seconds: (Date.now() - started) / 1000 })
+    c.log.debug(`image ${meta.imageId}: all ${store.have.size} blocks verified, checking the whole image`, { seconds: (Date.now() - started) / 1000 })
     try {
       await store.verifyWhole(signal)
     } catch (err) {

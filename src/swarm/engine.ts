@@ -151,7 +151,7 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
       if (id === localId || addrs.length === 0) continue
       remember(t, { peerId: id, addrs })
       if (t.has(id)) continue
-      open(t, { peerId: id, addrs }).catch((err: any) => { log(`could not reach ${id}: ${err.message}`) })
+      open(t, { peerId: id, addrs }).catch((err: any) => { log.debug(`could not reach ${id}: ${err.message}`) })
     }
   }
 
@@ -168,7 +168,7 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
         if (t.neighbours.length >= maxNeighbours && !complete) break
         if (t.has(src.peerId) || Date.now() - src.lastTry < DEFAULT_RECONNECT_INTERVAL) continue
         src.lastTry = Date.now()
-        open(t, src).catch((err: any) => { log(`could not reconnect to ${src.peerId}: ${err.message}`) })
+        open(t, src).catch((err: any) => { log.debug(`could not reconnect to ${src.peerId}: ${err.message}`) })
       }
     }
   }, 2000)
@@ -210,7 +210,7 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
     get: (id) => torrents.get(id),
     async connect (t, sources, signal) {
       for (const s of sources) remember(t, s, true)
-      await Promise.all(sources.map(async s => { await open(t, s, signal).catch((err: any) => { log(`could not open a session with ${s.peerId}: ${err.message}`) }) }))
+      await Promise.all(sources.map(async s => { await open(t, s, signal).catch((err: any) => { log.debug(`could not open a session with ${s.peerId}: ${err.message}`) }) }))
     },
     async fetchManifest (manifestId, sources, signal) {
       const errors: string[] = []
