@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { constants } from 'node:fs'
 import { access, chmod, chown, mkdir, rename, rm, stat, utimes } from 'node:fs/promises'
 import { join } from 'node:path'
-import { InputFileError, UnsupportedImageError } from '../errors.js'
+import { InputFileError, UnsupportedImageError, errorCode } from '../errors.js'
 import type { Logger } from '../log.js'
 import type { ImageMeta } from '../image/meta.js'
 import { cacheDrivers } from './driver.js'
@@ -81,8 +81,8 @@ export function novaCacheDriver (init: NovaCacheInit, components: { log: Logger 
       try {
         await mkdir(staging, { recursive: true })
         await access(base, constants.W_OK)
-      } catch (err: any) {
-        throw new InputFileError(`Nova base folder ${base} cannot be used: ${err.code ?? err.message}; set --instances-path to Nova's instances_path`)
+      } catch (err) {
+        throw new InputFileError(`Nova base folder ${base} cannot be used: ${errorCode(err)}; set --instances-path to Nova's instances_path`)
       }
       await getLedger()
     },

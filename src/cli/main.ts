@@ -2,7 +2,7 @@
 import '../util/polyfill.js'
 import '../backends.js'
 import { Command, CommanderError } from 'commander'
-import { PrecacheError } from '../errors.js'
+import { PrecacheError, errorMessage } from '../errors.js'
 import { seederCommand } from './seeder.js'
 import { peerCommand } from './peer.js'
 import { keygenCommand } from './keygen.js'
@@ -28,14 +28,14 @@ program.addCommand(new Command('config-reference')
 
 try {
   await program.parseAsync(process.argv)
-} catch (err: any) {
+} catch (err) {
   if (err instanceof CommanderError) {
     process.exitCode = err.exitCode === 0 ? 0 : 2
   } else if (err instanceof PrecacheError) {
-    process.stderr.write(`precache: ${err.message}\n`)
+    process.stderr.write(`precache: ${errorMessage(err)}\n`)
     process.exitCode = err.exitCode
   } else {
-    process.stderr.write(`precache: unexpected error: ${err?.stack ?? err}\n`)
+    process.stderr.write(`precache: unexpected error: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`)
     process.exitCode = 1
   }
 }

@@ -2,7 +2,7 @@ import { chmod, readFile, rename, writeFile } from 'node:fs/promises'
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import type { PrivateKey } from '@libp2p/interface'
-import { InputFileError } from '../errors.js'
+import { InputFileError, errorCode } from '../errors.js'
 
 const HEADER = '# precache node identity (libp2p Ed25519 private key, base64 protobuf). Keep secret.\n'
 
@@ -21,8 +21,8 @@ export async function readIdentity (file: string): Promise<PrivateKey> {
   let text: string
   try {
     text = await readFile(file, 'utf8')
-  } catch (err: any) {
-    throw new InputFileError(`cannot read identity ${file}: ${err.code ?? err.message}; make one with "precache keygen --identity ${file}"`)
+  } catch (err) {
+    throw new InputFileError(`cannot read identity ${file}: ${errorCode(err)}; make one with "precache keygen --identity ${file}"`)
   }
   const b64 = text.split('\n').filter(l => !l.startsWith('#') && l.trim() !== '').join('')
   try {

@@ -1,7 +1,7 @@
 /** Start-up shared by both roles: node identity, swarm key, libp2p node, swarm, status file */
 import { mkdir, rename, writeFile } from 'node:fs/promises'
 import { generateKeyPair } from '@libp2p/crypto/keys'
-import { InputFileError } from '../errors.js'
+import { InputFileError, errorCode, errorMessage } from '../errors.js'
 import type { Config } from '../config/load.js'
 import { requireOption } from '../config/load.js'
 import type { Logger } from '../log.js'
@@ -21,15 +21,15 @@ export async function startBase (config: Config, defaultListen: string, log: Log
   const privateKey = identity != null ? await readIdentity(identity) : await generateKeyPair('Ed25519')
   if (identity == null) log.warn('no --identity given: using a fresh identity for this run')
   const stateDir: string = config.DEFAULT.state_dir
-  await mkdir(stateDir, { recursive: true }).catch((err: any) => {
-    throw new InputFileError(`cannot create state folder ${stateDir}: ${err.code ?? err.message}; set --state-dir`)
+  await mkdir(stateDir, { recursive: true }).catch((err: unknown) => {
+    throw new InputFileError(`cannot create state folder ${stateDir}: ${errorCode(err)}; set --state-dir`)
   })
   const listen: string[] = config.DEFAULT.listen ?? [defaultListen]
   let node: PrecacheNode
   try {
     node = await createNode({ swarmKey, privateKey, listen, announce: config.DEFAULT.announce })
-  } catch (err: any) {
-    throw new InputFileError(`cannot listen on ${listen.join(', ')}: ${err.message}`)
+  } catch (err) {
+    throw new InputFileError(`cannot listen on ${listen.join(', ')}: ${errorMessage(err)}`)
   }
   const swarm = await createSwarm({ node, log: log.child('swarm') }, {
     requestsPerPeer: config.swarm.requests_per_peer,

@@ -7,14 +7,14 @@ import { multiaddr } from '@multiformats/multiaddr'
 import type { Config } from '../config/load.js'
 import { requireOption } from '../config/load.js'
 import { cacheDrivers } from '../cache/driver.js'
-import { ConfigError } from '../errors.js'
+import { ConfigError, errorMessage } from '../errors.js'
 import type { Logger } from '../log.js'
 import type { ImageMeta } from '../image/meta.js'
 import { createSubscriber } from '../distribute/subscriber.js'
 import type { Announcement } from '../distribute/announcement.js'
 import { startBase, startStatusFile } from './common.js'
 import { openPlacedRecord } from './placed.js'
-import { downloadImage, reseed } from './download.js'
+import { downloadImage, reseed } from './swarm-download.js'
 import { explainDialError } from '../net/swarm-key.js'
 
 /** First retry delay after a failed download (doubles up to 5 min). @default 5000 */
@@ -58,12 +58,12 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
       job.state = 'cached'
       job.seconds = (Date.now() - job.started) / 1000
     }
-    run().catch((err: any) => {
+    run().catch((err: unknown) => {
       if (job.controller.signal.aborted || stopping.signal.aborted) return
       job.state = 'failed'
-      job.error = err.message
+      job.error = errorMessage(err)
       const delay = Math.min(300_000, DEFAULT_RETRY * 2 ** attempt)
-      log.error(`image ${meta.imageId}: ${err.message} (retrying in ${delay / 1000}s)`)
+      log.error(`image ${meta.imageId}: ${errorMessage(err)} (retrying in ${delay / 1000}s)`)
       setTimeout(() => { if (jobs.get(meta.imageId) === job && !stopping.signal.aborted) start(meta, seeder, attempt + 1) }, delay).unref()
     })
   }
@@ -103,14 +103,14 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
   const dialSeeders = async (): Promise<void> => {
     for (const s of seeders) {
       if (node.getConnections().some(c => c.remotePeer.toString() === s.id)) continue
-      await node.dial(s.ma, { signal: AbortSignal.timeout(10_000) }).catch((err: any) => {
+      await node.dial(s.ma, { signal: AbortSignal.timeout(10_000) }).catch((err: unknown) => {
         log.warn(`cannot reach seeder ${s.ma.toString()}: ${explainDialError(err)} (retrying)`)
       })
     }
   }
   await dialSeeders()
   const redial = setInterval(() => { void dialSeeders() }, 5000)
-  const maintain = driver.maintain != null ? setInterval(() => { void driver.maintain?.(stopping.signal).catch((err: any) => { log.warn(`cache maintenance: ${err.message}`) }) }, 60_000) : undefined
+  const maintain = driver.maintain != null ? setInterval(() => { void driver.maintain?.(stopping.signal).catch((err: unknown) => { log.warn(`cache maintenance: ${errorMessage(err)}`) }) }, 60_000) : undefined
 
   const stopStatus = startStatusFile(config.DEFAULT.status_file, () => ({
     role: 'peer',

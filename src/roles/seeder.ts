@@ -13,6 +13,7 @@ import type { ImageMeta } from '../image/meta.js'
 import { createAnnouncer } from '../distribute/announcer.js'
 import type { Logger } from '../log.js'
 import { startBase, startStatusFile } from './common.js'
+import { errorMessage } from '../errors.js'
 
 /** First retry delay after a failed listing. @default 15000 */
 export const DEFAULT_LIST_RETRY = 15_000
@@ -47,9 +48,9 @@ export async function startSeeder (config: Config, log: Logger): Promise<Seeder>
     try {
       listed = await lister.list(signal)
       failures = 0
-    } catch (err: any) {
+    } catch (err) {
       failures++
-      log.error(`listing images failed (keeping the previous ${current.length}): ${err.message}`)
+      log.error(`listing images failed (keeping the previous ${current.length}): ${errorMessage(err)}`)
       throw err
     }
     const wanted = new Set(listed.map(i => i.id))
@@ -72,9 +73,9 @@ export async function startSeeder (config: Config, log: Logger): Promise<Seeder>
           log(`serving image ${image.id}`, { size: meta.size, manifest: meta.manifestId })
           await announcer.cache(meta)
         }
-      } catch (err: any) {
+      } catch (err) {
         if (signal?.aborted === true) throw err
-        log.error(`image ${image.id}: ${err.message} (will retry next period)`)
+        log.error(`image ${image.id}: ${errorMessage(err)} (will retry next period)`)
       }
     }
   }

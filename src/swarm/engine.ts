@@ -2,12 +2,13 @@
  * The swarm: a thin facade over torrents (one per manifest), the block
  * protocol handler, dialling neighbours and peer exchange.
  */
-import type { Stream } from '@libp2p/interface'
+import type { Connection, PeerId, Stream } from '@libp2p/interface'
 import { peerIdFromMultihash, peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
+import type { Multiaddr } from '@multiformats/multiaddr'
 import * as Digest from 'multiformats/hashes/digest'
 import { CID } from 'multiformats/cid'
-import { WireDecodeError } from '../errors.js'
+import { WireDecodeError, asError, errorMessage } from '../errors.js'
 import type { Logger } from '../log.js'
 import { manifestCid } from '../image/manifest.js'
 import type { PrecacheNode } from '../net/node.js'
@@ -29,8 +30,17 @@ export const DEFAULT_REQUESTS_PER_PEER = 8
  * @default 16
  */
 export const DEFAULT_MAX_NEIGHBOURS = 16
+/**
+ * Block-protocol streams allowed per connection in each direction (libp2p's
+ * defaults, 32 in and 64 out, are below one stream per image for a big catalogue)
+ *
+ * @default 1024
+ */
+export const MAX_BLOCK_STREAMS = 1024
 /** Least time between two reconnection attempts to one node. @default 10000 */
 export const DEFAULT_RECONNECT_INTERVAL = 10_000
+/** How often incomplete torrents look for nodes to reconnect to. @default 2000 */
+export const DEFAULT_MAINTAIN_INTERVAL = 2000
 /** Time allowed for dialling and the HELLO exchange. @default 10000 */
 export const DEFAULT_HANDSHAKE_TIMEOUT = 10_000
 
@@ -77,7 +87,7 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
   const upload = createTokenBucket({ rate: init.uploadRate ?? 0 })
   const download = createTokenBucket({ rate: init.downloadRate ?? 0 })
 
-  const dialTarget = (src: Source): any => src.addrs.length > 0
+  const dialTarget = (src: Source): Multiaddr[] | PeerId => src.addrs.length > 0
     ? src.addrs.map(a => multiaddr(a.includes('/p2p/') ? a : `${a}/p2p/${src.peerId}`))
     : peerIdFromString(src.peerId)
 
@@ -124,12 +134,12 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
     const onAbort = (): void => { controller.abort(signal?.reason) }
     signal?.addEventListener('abort', onAbort, { once: true })
     try {
-      const stream = await node.dialProtocol(dialTarget(src), BLOCK_PROTOCOL, { signal: controller.signal, maxOutboundStreams: 1024 } as any)
+      const stream = await node.dialProtocol(dialTarget(src), BLOCK_PROTOCOL, { signal: controller.signal, maxOutboundStreams: MAX_BLOCK_STREAMS })
       try {
         const messages = await handshake(stream, t.manifestId, t.superSeeder != null, controller.signal)
         t.attach(stream, messages, src.peerId, { outbound: true, peers: await peerListFor(t, src.peerId) })
       } catch (err) {
-        stream.abort(err as Error)
+        stream.abort(asError(err))
         throw err
       }
     } finally {
@@ -148,12 +158,13 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
       if (id === localId || addrs.length === 0) continue
       remember(t, { peerId: id, addrs })
       if (t.has(id)) continue
-      open(t, { peerId: id, addrs }).catch((err: any) => { log(`could not reach ${id}: ${err.message}`) })
+      open(t, { peerId: id, addrs }).catch((err: unknown) => { log(`could not reach ${id}: ${errorMessage(err)}`) })
     }
   }
 
   // sessions end (restarts, resets, idle timeouts): while a torrent is
-  // incomplete, reconnect to the nodes it knows, each at most every 10 s
+  // incomplete, reconnect to the nodes it knows, each at most every
+  // DEFAULT_RECONNECT_INTERVAL
   const maintain = setInterval(() => {
     for (const t of torrents.values()) {
       if (t.superSeeder != null || t.store.have.full()) continue
@@ -161,13 +172,13 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
         if (t.neighbours.length >= maxNeighbours) break
         if (t.has(src.peerId) || Date.now() - src.lastTry < DEFAULT_RECONNECT_INTERVAL) continue
         src.lastTry = Date.now()
-        open(t, src).catch((err: any) => { log(`could not reconnect to ${src.peerId}: ${err.message}`) })
+        open(t, src).catch((err: unknown) => { log(`could not reconnect to ${src.peerId}: ${errorMessage(err)}`) })
       }
     }
-  }, 2000)
+  }, DEFAULT_MAINTAIN_INTERVAL)
   maintain.unref()
 
-  await node.handle(BLOCK_PROTOCOL, async (stream: Stream, connection: any) => {
+  await node.handle(BLOCK_PROTOCOL, async (stream: Stream, connection: Connection) => {
     const remote = connection.remotePeer.toString()
     const signal = AbortSignal.timeout(DEFAULT_HANDSHAKE_TIMEOUT)
     try {
@@ -179,11 +190,11 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
       await writeMessage(stream, { type: 'hello', manifestId: first.value.manifestId, seeder: t.superSeeder != null })
       t.attach(stream, messages, remote, { outbound: false, peers: await peerListFor(t, remote) })
       remember(t, { peerId: remote, addrs: [] }) // dialled later by peer id (addresses from identify)
-    } catch (err: any) {
-      log(`rejected a stream from ${remote}: ${err.message}`)
-      stream.abort(err)
+    } catch (err) {
+      log(`rejected a stream from ${remote}: ${errorMessage(err)}`)
+      stream.abort(asError(err))
     }
-  }, { maxInboundStreams: 1024, maxOutboundStreams: 1024 } as any)
+  }, { maxInboundStreams: MAX_BLOCK_STREAMS, maxOutboundStreams: MAX_BLOCK_STREAMS })
 
   const swarm: Swarm = {
     add (a) {
@@ -203,7 +214,7 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
     get: (id) => torrents.get(id),
     async connect (t, sources, signal) {
       for (const s of sources) remember(t, s)
-      await Promise.all(sources.map(async s => { await open(t, s, signal).catch((err: any) => { log(`could not open a session with ${s.peerId}: ${err.message}`) }) }))
+      await Promise.all(sources.map(async s => { await open(t, s, signal).catch((err: unknown) => { log(`could not open a session with ${s.peerId}: ${errorMessage(err)}`) }) }))
     },
     async fetchManifest (manifestId, sources, signal) {
       const errors: string[] = []
@@ -211,7 +222,7 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
         const sig = AbortSignal.any([AbortSignal.timeout(DEFAULT_HANDSHAKE_TIMEOUT * 3), ...(signal != null ? [signal] : [])])
         let stream: Stream | undefined
         try {
-          stream = await node.dialProtocol(dialTarget(src), BLOCK_PROTOCOL, { signal: sig } as any)
+          stream = await node.dialProtocol(dialTarget(src), BLOCK_PROTOCOL, { signal: sig })
           const messages = await handshake(stream, manifestId, false, sig)
           await writeMessage(stream, { type: 'manifest-request' })
           for (let r = await messages.next(); r.done !== true; r = await messages.next()) {
@@ -221,8 +232,8 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
             return { manifestBytes: r.value.manifest, signature: r.value.signature }
           }
           throw new WireDecodeError('stream ended without a manifest')
-        } catch (err: any) {
-          errors.push(`${src.peerId}: ${err.message}`)
+        } catch (err) {
+          errors.push(`${src.peerId}: ${errorMessage(err)}`)
         } finally {
           stream?.abort(new Error('done'))
         }

@@ -8,7 +8,7 @@ import type { Stream } from '@libp2p/interface'
 import { BitSet } from './bitset.js'
 import { writeMessage } from './stream-io.js'
 import type { Message } from './wire.js'
-import { BlockHashMismatchError } from '../errors.js'
+import { BlockHashMismatchError, errorMessage } from '../errors.js'
 import type { SwarmContext } from './context.js'
 
 /**
@@ -80,8 +80,8 @@ export function createSession (stream: Stream, messages: AsyncIterator<Message>,
         ctx.ledger.sent(remote, data.length)
         ctx.onUploaded(remote, index)
       }
-    } catch (err: any) {
-      ctx.log.warn(`upload to ${remote} failed: ${err.message}`)
+    } catch (err) {
+      ctx.log.warn(`upload to ${remote} failed: ${errorMessage(err)}`)
       session.close()
     } finally {
       uploading = false
@@ -103,7 +103,7 @@ export function createSession (stream: Stream, messages: AsyncIterator<Message>,
       if (fresh) ctx.onBlock(index, remote)
     }, (err) => {
       if (asked) ctx.picker?.failed(index, remote)
-      if (!(err instanceof BlockHashMismatchError)) { ctx.log.warn(`cannot store block ${index}: ${err.message}`); return }
+      if (!(err instanceof BlockHashMismatchError)) { ctx.log.warn(`cannot store block ${index}: ${errorMessage(err)}`); return }
       ctx.log.warn(`${remote} sent a corrupt block ${index}`, { strikes: ++strikes })
       if (strikes >= MAX_STRIKES) session.close()
     }).finally(() => { writes--; pump() })
@@ -196,8 +196,8 @@ export function createSession (stream: Stream, messages: AsyncIterator<Message>,
           if (next.done === true) break
           await handle(next.value)
         }
-      } catch (err: any) {
-        if (!closed) ctx.log(`session with ${remote} ended: ${err.message}`)
+      } catch (err) {
+        if (!closed) ctx.log(`session with ${remote} ended: ${errorMessage(err)}`)
       } finally {
         session.close()
       }

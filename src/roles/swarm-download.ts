@@ -1,5 +1,5 @@
 /**
- * One image on a peer: fetch and verify the signed manifest, download every
+ * One image on a peer, through the swarm: fetch and verify the signed manifest, download every
  * block through the swarm into a `.part` file, verify the whole image, hand it
  * to the cache driver, and keep serving it to others afterwards.
  */
@@ -58,14 +58,33 @@ export async function reseed (c: DownloadComponents, meta: ImageMeta): Promise<T
   return c.swarm.add({ manifestId: meta.manifestId, ...signed, store, superSeed: false })
 }
 
-/** Downloads, verifies and places one image; resolves with the placed path */
-export async function downloadImage (c: DownloadComponents, meta: ImageMeta, seeder: string, signal: AbortSignal): Promise<string> {
+/** What a finished download reports */
+export interface Downloaded {
+  /** where the cache driver placed the image */
+  path: string
+  seconds: number
+  /** block bytes received from the image's seeders, and from other peers */
+  fromSeeders: number
+  fromPeers: number
+}
+
+/** Moments of a download the caller records (the peer's state table) */
+export interface DownloadEvents {
+  /** the download starts (or resumes with `resumedBlocks` already verified) */
+  started?: (resumedBlocks: number) => void
+  /** every block and the whole image verified; about to place it */
+  verified?: () => void
+}
+
+/** Downloads, verifies and places one image */
+export async function downloadImage (c: DownloadComponents, meta: ImageMeta, seeder: string, signal: AbortSignal, events: DownloadEvents = {}): Promise<Downloaded> {
   const started = Date.now()
   const signed = await signedManifest(c, meta, signal)
   const manifest = decodeManifest(signed.manifestBytes)
   await ensureSpace(c.driver.stagingDir(), meta)
   const store = await openPartialStore(c.driver.stagingDir(), meta.manifestId, manifest)
   if (store.have.count() > 0) c.log(`resuming image ${meta.imageId}`, { verifiedBlocks: store.have.count(), blocks: store.have.size })
+  events.started?.(store.have.count())
   const torrent = c.swarm.add({ manifestId: meta.manifestId, ...signed, store, superSeed: false })
   try {
     await c.swarm.connect(torrent, meta.seeders, signal)
@@ -80,6 +99,7 @@ export async function downloadImage (c: DownloadComponents, meta: ImageMeta, see
       if (err instanceof ImageHashMismatchError) await c.swarm.remove(meta.manifestId)
       throw err
     }
+    events.verified?.()
     const placed = await c.driver.store(meta, store.partPath, signal)
     await store.finish()
     await c.placed.set(meta.imageId, { manifestId: meta.manifestId, seeder, path: placed.path, sameBytes: placed.sameBytes })
@@ -87,8 +107,9 @@ export async function downloadImage (c: DownloadComponents, meta: ImageMeta, see
     const seconds = (Date.now() - started) / 1000
     const seeders = new Set(meta.seeders.map(s => s.peerId))
     const fromSeeders = Object.entries(torrent.ledger.byPeer()).filter(([id]) => seeders.has(id)).reduce((n, [, e]) => n + e.received, 0)
-    c.log(`cached image ${meta.imageId}`, { path: placed.path, bytes: meta.size, seconds, fromSeeders, fromPeers: torrent.ledger.totalReceived - fromSeeders })
-    return placed.path
+    const fromPeers = torrent.ledger.totalReceived - fromSeeders
+    c.log(`cached image ${meta.imageId}`, { path: placed.path, bytes: meta.size, seconds, fromSeeders, fromPeers })
+    return { path: placed.path, seconds, fromSeeders, fromPeers }
   } catch (err) {
     if (signal.aborted) await c.swarm.remove(meta.manifestId)
     throw err
