@@ -10,6 +10,8 @@ export interface ImageRef {
   size?: number
   /** disk format (raw, qcow2, …), when the source knows it */
   diskFormat?: string
+  /** keep it on every host even when space runs short (Glance property `precache_pin=true`) */
+  pin?: boolean
   /** checksums the source publishes, e.g. `{ sha512: '…', md5: '…' }` (lower-case hex) */
   checksums?: Record<string, string>
 }

@@ -48,7 +48,8 @@ export function imageRefFromGlance (img: JsonRecord & { id: string }): ImageRef 
     project: optionalString(img.owner),
     size: typeof img.size === 'number' ? img.size : undefined,
     diskFormat: optionalString(img.disk_format),
-    checksums
+    checksums,
+    ...(img.precache_pin === 'true' || img.precache_pin === true ? { pin: true } : {})
   }
 }
 

@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
-import { writeFileAtomic } from '../util/atomic-write.js'
+import { atomicWrite } from '../util/atomic-write.js'
 import type { PeerImageState } from './peer-images.js'
 import type { SeederImageState } from './seeder-images.js'
 
@@ -143,7 +143,7 @@ export function startStatusFile (path: string | undefined, snapshot: () => Statu
   if (path == null) return async () => {}
   let writing: Promise<void> = Promise.resolve()
   const write = (): void => {
-    writing = writing.then(async () => { await writeFileAtomic(path, JSON.stringify(snapshot()), { sync: false }) }).catch(() => {})
+    writing = writing.then(async () => { await atomicWrite(path, JSON.stringify(snapshot()), { sync: false, mode: 0o644 }) }).catch(() => {})
   }
   const timer = setInterval(write, interval)
   write()

@@ -92,11 +92,14 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
     : peerIdFromString(src.peerId)
 
   /** every node known to work on a torrent (seeders, peer exchange), to reconnect to */
-  const known = new Map<string, Map<string, Source & { lastTry: number }>>()
-  const remember = (t: Torrent, src: Source): void => {
+  const known = new Map<string, Map<string, Source & { lastTry: number, anchor: boolean }>>()
+  /** `anchor`: a node given to `connect` (a seeder), kept in touch with even after the torrent completes */
+  const remember = (t: Torrent, src: Source, anchor = false): void => {
     let m = known.get(t.manifestId)
     if (m == null) { m = new Map(); known.set(t.manifestId, m) }
-    if (!m.has(src.peerId) && src.peerId !== localId) m.set(src.peerId, { ...src, lastTry: Date.now() })
+    const had = m.get(src.peerId)
+    if (had != null) had.anchor ||= anchor
+    else if (src.peerId !== localId) m.set(src.peerId, { ...src, lastTry: Date.now(), anchor })
   }
 
   const cidBytes = (id: string): Uint8Array => CID.parse(id).bytes
@@ -164,12 +167,16 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
 
   // sessions end (restarts, resets, idle timeouts): while a torrent is
   // incomplete, reconnect to the nodes it knows, each at most every
-  // DEFAULT_RECONNECT_INTERVAL
+  // DEFAULT_RECONNECT_INTERVAL; once complete, stay in touch with its seeders,
+  // so that a restarted seeder learns again who holds the image and points
+  // newcomers at them
   const maintain = setInterval(() => {
     for (const t of torrents.values()) {
-      if (t.superSeeder != null || t.store.have.full()) continue
+      if (t.superSeeder != null) continue
+      const complete = t.store.have.full()
       for (const src of known.get(t.manifestId)?.values() ?? []) {
-        if (t.neighbours.length >= maxNeighbours) break
+        if (complete && !src.anchor) continue
+        if (t.neighbours.length >= maxNeighbours && !complete) break
         if (t.has(src.peerId) || Date.now() - src.lastTry < DEFAULT_RECONNECT_INTERVAL) continue
         src.lastTry = Date.now()
         open(t, src).catch((err: unknown) => { log(`could not reconnect to ${src.peerId}: ${errorMessage(err)}`) })
@@ -213,7 +220,7 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
     },
     get: (id) => torrents.get(id),
     async connect (t, sources, signal) {
-      for (const s of sources) remember(t, s)
+      for (const s of sources) remember(t, s, true)
       await Promise.all(sources.map(async s => { await open(t, s, signal).catch((err: unknown) => { log(`could not open a session with ${s.peerId}: ${errorMessage(err)}`) }) }))
     },
     async fetchManifest (manifestId, sources, signal) {

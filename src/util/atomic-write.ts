@@ -1,17 +1,17 @@
 /**
  * The one way precache replaces a file: write a temporary file next to it
- * (a name no other writer uses), flush it to disk, then rename it over the
- * target, so a reader or a crash sees the old file or the new one, never half
- * of either.
+ * (a name no other writer uses), flush it to disk, rename it over the target
+ * and flush the folder, so a reader or a crash sees the old file or the new
+ * one, never half of either.
  */
-import { randomBytes } from 'node:crypto'
 import { open, rename, rm } from 'node:fs/promises'
+import { dirname } from 'node:path'
 
 export interface AtomicWriteOptions {
-  /** file mode of a new file. @default 0o666 (less the umask) */
+  /** file mode of a new file. @default 0o600 */
   mode?: number
   /**
-   * fsync the data before the rename; off only for files that are rewritten
+   * fsync the data and the folder; off only for files that are rewritten
    * every second and worthless after a crash (the status file)
    *
    * @default true
@@ -19,19 +19,22 @@ export interface AtomicWriteOptions {
   sync?: boolean
 }
 
+let tmpCounter = 0
+
 /** A temporary name beside `path` that no concurrent writer picks */
 export function tempPathFor (path: string): string {
-  return `${path}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`
+  return `${path}.${process.pid}.${++tmpCounter}.tmp`
 }
 
-/** Replaces `path` with `data` atomically (see the module header) */
-export async function writeFileAtomic (path: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): Promise<void> {
+/** Writes `data` to `path` so that a crash leaves the old or the new content, never a mix */
+export async function atomicWrite (path: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): Promise<void> {
+  const sync = options.sync !== false
   const tmp = tempPathFor(path)
   try {
-    const fh = await open(tmp, 'w', options.mode)
+    const fh = await open(tmp, 'w', options.mode ?? 0o600)
     try {
       await fh.writeFile(data)
-      if (options.sync !== false) await fh.sync()
+      if (sync) await fh.sync()
     } finally {
       await fh.close()
     }
@@ -40,4 +43,7 @@ export async function writeFileAtomic (path: string, data: string | Uint8Array, 
     await rm(tmp, { force: true })
     throw err
   }
+  if (!sync) return
+  const dir = await open(dirname(path), 'r')
+  try { await dir.sync() } catch {} finally { await dir.close() }
 }
