@@ -81,9 +81,10 @@ export function novaCacheDriver (init: NovaCacheInit, components: { log: Logger 
     async validate () {
       // Nova makes instances_path; a path that does not exist is a typo, and
       // images placed under a new folder would be where Nova never looks
-      const top = await stat(init.instancesPath).catch((err: any) => err)
-      if (!(top?.isDirectory?.() === true)) {
-        throw new InputFileError(`instances_path ${init.instancesPath} ${top?.code === 'ENOENT' ? 'does not exist' : `cannot be used (${String(top?.code ?? 'not a folder')})`}: ` +
+      let code = 'not a folder'
+      const top = await stat(init.instancesPath).catch((err: NodeJS.ErrnoException) => { code = err.code ?? err.message })
+      if (top?.isDirectory() !== true) {
+        throw new InputFileError(`instances_path ${init.instancesPath} ${code === 'ENOENT' ? 'does not exist' : `cannot be used (${code})`}: ` +
           'set [cache] instances_path (--instances-path) to Nova\'s [DEFAULT] instances_path on this compute host; precache does not create it')
       }
       try {

@@ -32,10 +32,10 @@ export async function loadIdentity (explicit: string | undefined, stateDir: stri
   let created = false
   try {
     statSync(file)
-  } catch (err: any) {
-    if (err.code !== 'ENOENT') throw new InputFileError(`cannot read identity ${file}: ${String(err.code ?? err.message)}; make it readable by this user or set --identity`)
-    await writeIdentity(file).catch((err: any) => {
-      throw new InputFileError(`cannot write identity ${file}: ${String(err.code ?? err.message)}; make the state folder writable or set --identity`)
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new InputFileError(`cannot read identity ${file}: ${errorCode(err)}; make it readable by this user or set --identity`)
+    await writeIdentity(file).catch((err: unknown) => {
+      throw new InputFileError(`cannot write identity ${file}: ${errorCode(err)}; make the state folder writable or set --identity`)
     })
     created = true
   }

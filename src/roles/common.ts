@@ -9,6 +9,8 @@ import { createNode } from '../net/node.js'
 import type { PrecacheNode } from '../net/node.js'
 import { loadIdentity, warnIfShared } from '../net/identity.js'
 import { checkListen } from '../net/listen.js'
+import { createRefusedLog } from '../net/refused.js'
+import { agentVersion, versionLine, watchVersions } from './version.js'
 import { lockStateDir, userName } from './lock.js'
 import type { StateLock } from './lock.js'
 import { readSwarmKey } from '../net/swarm-key.js'
@@ -37,17 +39,18 @@ export async function startBase (config: Config, defaultListen: string, log: Log
   await checkListen(listen)
   let node: PrecacheNode
   try {
-    node = await createNode({ swarmKey, privateKey, listen, announce: config.DEFAULT.announce })
+    node = await createNode({ swarmKey, privateKey, listen, announce: config.DEFAULT.announce, agentVersion: agentVersion(), onInboundHandshakeFailure: createRefusedLog(log) })
   } catch (err) {
     throw new ListenError(`cannot listen on ${listen.join(', ')}: ${errorMessage(err)}`)
   }
+  watchVersions(node, log)
   const swarm = await createSwarm({ node, log: log.child('swarm') }, {
     requestsPerPeer: config.swarm.requests_per_peer,
     maxNeighbours: config.swarm.max_neighbours,
     uploadRate: config.swarm.upload_rate,
     downloadRate: config.swarm.download_rate
   })
-  log(`node ${node.peerId.toString()} on host ${hostname()} listening`, { peerId: node.peerId.toString(), host: hostname(), addrs: node.getMultiaddrs().map(a => a.toString()) })
+  log(`node ${node.peerId.toString()} on host ${hostname()} listening (${versionLine()})`, { peerId: node.peerId.toString(), host: hostname(), addrs: node.getMultiaddrs().map(a => a.toString()) })
   return { node, swarm, privateKey, lock }
 }
 

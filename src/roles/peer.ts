@@ -20,7 +20,7 @@ import { downloadImage, removeStrayPartials, reseed } from './swarm-download.js'
 import type { DownloadComponents } from './swarm-download.js'
 import { createLifecycle } from './lifecycle.js'
 import type { Job } from './lifecycle.js'
-import { explainDialError } from '../net/swarm-key.js'
+import { keepSeedersConnected } from './seeder-link.js'
 import { metrics } from '../ops/metrics.js'
 import { startMetricsServer } from '../ops/metrics-server.js'
 
@@ -115,16 +115,7 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
   const subscriber = createSubscriber({ node, log: log.child('distribute') }, { topic: config.DEFAULT.topic, trusted, onAnnouncement })
 
   // keep a connection to every seeder (the catalogue is requested on connect)
-  const dialSeeders = async (): Promise<void> => {
-    for (const s of seeders) {
-      if (node.getConnections().some(c => c.remotePeer.toString() === s.id)) continue
-      await node.dial(s.ma, { signal: AbortSignal.timeout(10_000) }).catch((err: unknown) => {
-        log.warn(`cannot reach seeder ${s.ma.toString()}: ${explainDialError(err)} (retrying)`)
-      })
-    }
-  }
-  await dialSeeders()
-  const redial = setInterval(() => { void dialSeeders() }, 5000)
+  const seederLink = keepSeedersConnected({ node, log }, seeders)
   const maintain = driver.maintain != null
     ? setInterval(() => { void driver.maintain?.(stopping.signal, id => store.get(id)?.state !== 'released').catch((err: unknown) => { log.warn(`cache maintenance: ${errorMessage(err)}`) }) }, 60_000)
     : undefined
@@ -149,7 +140,7 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
     peerId: node.peerId.toString(),
     async stop () {
       stopping.abort()
-      clearInterval(redial)
+      seederLink.stop()
       if (maintain != null) clearInterval(maintain)
       lifecycle.stop()
       subscriber.stop()

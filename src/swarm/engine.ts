@@ -161,7 +161,7 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
       if (id === localId || addrs.length === 0) continue
       remember(t, { peerId: id, addrs })
       if (t.has(id)) continue
-      open(t, { peerId: id, addrs }).catch((err: unknown) => { log(`could not reach ${id}: ${errorMessage(err)}`) })
+      open(t, { peerId: id, addrs }).catch((err: unknown) => { log.debug(`could not reach ${id}: ${errorMessage(err)}`) })
     }
   }
 
@@ -179,7 +179,7 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
         if (t.neighbours.length >= maxNeighbours && !complete) break
         if (t.has(src.peerId) || Date.now() - src.lastTry < DEFAULT_RECONNECT_INTERVAL) continue
         src.lastTry = Date.now()
-        open(t, src).catch((err: unknown) => { log(`could not reconnect to ${src.peerId}: ${errorMessage(err)}`) })
+        open(t, src).catch((err: unknown) => { log.debug(`could not reconnect to ${src.peerId}: ${errorMessage(err)}`) })
       }
     }
   }, DEFAULT_MAINTAIN_INTERVAL)
@@ -221,7 +221,7 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
     get: (id) => torrents.get(id),
     async connect (t, sources, signal) {
       for (const s of sources) remember(t, s, true)
-      await Promise.all(sources.map(async s => { await open(t, s, signal).catch((err: unknown) => { log(`could not open a session with ${s.peerId}: ${errorMessage(err)}`) }) }))
+      await Promise.all(sources.map(async s => { await open(t, s, signal).catch((err: unknown) => { log.debug(`could not open a session with ${s.peerId}: ${errorMessage(err)}`) }) }))
     },
     async fetchManifest (manifestId, sources, signal) {
       const errors: string[] = []

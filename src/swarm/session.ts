@@ -201,7 +201,7 @@ export function createSession (stream: Stream, messages: AsyncIterator<Message>,
           await handle(next.value)
         }
       } catch (err) {
-        if (!closed) ctx.log(`session with ${remote} ended: ${errorMessage(err)}`)
+        if (!closed) ctx.log.debug(`session with ${remote} ended: ${errorMessage(err)}`)
       } finally {
         session.close()
       }

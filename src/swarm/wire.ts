@@ -7,6 +7,14 @@ import { Uint8ArrayList } from 'uint8arraylist'
 import { WireDecodeError } from '../errors.js'
 import { MAX_BLOCKS, MAX_BLOCK_SIZE, MAX_MANIFEST_BYTES } from '../image/limits.js'
 
+/**
+ * Version of the whole wire protocol (SPEC.md: handshake, announcements,
+ * catalogue, block exchange). Bump it with any change an older node cannot
+ * understand: nodes tell each other theirs on connect (identify's agent
+ * version) and log a mismatch on both sides.
+ */
+export const WIRE_VERSION = 2
+
 /** libp2p protocol id of the block exchange */
 export const BLOCK_PROTOCOL = '/precache/blocks/1.0.0'
 
