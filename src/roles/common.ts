@@ -48,10 +48,18 @@ export async function startBase (config: Config, defaultListen: string, log: Log
     requestsPerPeer: config.swarm.requests_per_peer,
     maxNeighbours: config.swarm.max_neighbours,
     uploadRate: config.swarm.upload_rate,
-    downloadRate: config.swarm.download_rate
+    downloadRate: config.swarm.download_rate,
+    data: { encryption: config.swarm.data_encryption, enabled: config.swarm.data_channel, port: config.swarm.data_port, host: config.swarm.data_host ?? bindHost(listen) }
   })
   log(`node ${node.peerId.toString()} on host ${hostname()} listening (${versionLine()})`, { peerId: node.peerId.toString(), host: hostname(), addrs: node.getMultiaddrs().map(a => a.toString()) })
   return { node, swarm, privateKey, lock }
+}
+
+/** The one IP address the libp2p listeners bind, for the bulk channel too; every address otherwise */
+function bindHost (listen: string[]): string | undefined {
+  const hosts = new Set(listen.map(a => /^\/(ip4|ip6)\/([^/]+)/.exec(a)?.[2] ?? '::'))
+  const [only] = hosts
+  return hosts.size === 1 && only !== '0.0.0.0' && only !== '::' ? only : undefined
 }
 
 /** Writes a JSON snapshot atomically every second while `snapshot` returns one */

@@ -69,7 +69,7 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
     jobs.set(meta.imageId, job)
     const run = async (): Promise<void> => {
       await lifecycle.announced(meta, isPinned(meta))
-      if (await reseed(dl, meta)) { job.state = 'cached'; job.seconds = 0; log(`image ${meta.imageId} already in place: serving it`); return }
+      if (await reseed(dl, meta, seeder, isPinned(meta))) { job.state = 'cached'; job.seconds = 0; log(`image ${meta.imageId} already in place: serving it`); return }
       log(`downloading image ${meta.imageId}`, { size: meta.size, manifest: meta.manifestId })
       await downloadImage(dl, meta, seeder, AbortSignal.any([job.controller.signal, stopping.signal]), job.report, isPinned(meta))
       job.state = 'cached'
@@ -131,6 +131,7 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
   const stopStatus = startStatusFile(config.DEFAULT.status_file, () => ({
     role: 'peer',
     peerId: node.peerId.toString(),
+    data: swarm.data(),
     seeders: seeders.map(s => ({ peerId: s.id, connected: node.getConnections().some(c => c.remotePeer.toString() === s.id), catalogues: 0, complete: false, ...views.get(s.id) })),
     cache: { bytes: cachedBytes(), maxBytes: config.cache.max_bytes, minFree: config.cache.min_free, waiting: space.waiting() },
     images: lifecycle.status(space.waiting())

@@ -113,6 +113,7 @@ export async function startSeeder (config: Config, log: Logger): Promise<Seeder>
   const stopStatus = startStatusFile(config.DEFAULT.status_file, () => ({
     role: 'seeder',
     peerId: node.peerId.toString(),
+    data: swarm.data(),
     sentBytes: swarm.torrents().reduce((n, t) => n + t.ledger.totalSent, 0),
     subscribers: announcer.subscribers(),
     catalogue: { generation: generations.current(), complete: announcer.complete() },

@@ -18,6 +18,7 @@ import { createTorrent, type PeerList, type Torrent } from './torrent.js'
 import { DEFAULT_REQUEST_TIMEOUT } from './session.js'
 import type { BlockStore } from './store.js'
 import { BLOCK_PROTOCOL, MAX_ADDR_BYTES, MAX_ADDRS_PER_PEER, MAX_PEERS, type Message } from './wire.js'
+import { createDataPath, type DataPathInit, type DataPathStatus } from './data-path.js'
 
 /** @default 8 */
 export const DEFAULT_REQUESTS_PER_PEER = 8
@@ -52,6 +53,14 @@ export interface SwarmInit {
   /** bytes/s, 0 = unlimited. @default 0 */
   downloadRate?: number
   requestTimeout?: number
+  /** bulk channel settings (SPEC.md, Bulk channel) */
+  data?: Pick<DataPathInit, 'encryption' | 'enabled' | 'host' | 'port' | 'strike' | 'isBanned'>
+}
+
+/** The IP address in a connection's remote multiaddr (undefined for other kinds of address) */
+export function ipOf (addr: { toString: () => string } | undefined): string | undefined {
+  const m = /^\/(ip4|ip6)\/([^/]+)\//.exec(addr?.toString() ?? '')
+  return m?.[2]
 }
 
 export interface SwarmComponents { node: PrecacheNode, log: Logger }
@@ -75,6 +84,8 @@ export interface Swarm {
   fetchManifest: (manifestId: string, sources: Source[], signal?: AbortSignal) => Promise<{ manifestBytes: Uint8Array, signature: Uint8Array }>
   remove: (manifestId: string) => Promise<void>
   torrents: () => Torrent[]
+  /** the bulk channel's state, for the status file */
+  data: () => DataPathStatus
   stop: () => Promise<void>
 }
 
@@ -86,6 +97,13 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
   const maxNeighbours = init.maxNeighbours ?? DEFAULT_MAX_NEIGHBOURS
   const upload = createTokenBucket({ rate: init.uploadRate ?? 0 })
   const download = createTokenBucket({ rate: init.downloadRate ?? 0 })
+  const dataPath = await createDataPath({
+    ...init.data,
+    localPeerId: node.peerId.toMultihash().bytes,
+    peerIdText: (bytes) => peerIdFromMultihash(Digest.decode(bytes)).toString(),
+    log: log.child('data')
+  })
+  const remoteHostOf = (peerId: string): string | undefined => ipOf(node.getConnections(peerIdFromString(peerId))[0]?.remoteAddr)
 
   const dialTarget = (src: Source): Multiaddr[] | PeerId => src.addrs.length > 0
     ? src.addrs.map(a => multiaddr(a.includes('/p2p/') ? a : `${a}/p2p/${src.peerId}`))
@@ -140,7 +158,7 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
       const stream = await node.dialProtocol(dialTarget(src), BLOCK_PROTOCOL, { signal: controller.signal, maxOutboundStreams: MAX_BLOCK_STREAMS })
       try {
         const messages = await handshake(stream, t.manifestId, t.superSeeder != null, controller.signal)
-        t.attach(stream, messages, src.peerId, { outbound: true, peers: await peerListFor(t, src.peerId) })
+        t.attach(stream, messages, src.peerId, { outbound: true, peers: await peerListFor(t, src.peerId), remoteHost: remoteHostOf(src.peerId) })
       } catch (err) {
         stream.abort(asError(err))
         throw err
@@ -195,7 +213,7 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
       const t = torrents.get(CID.decode(first.value.manifestId).toString())
       if (t == null || signal.aborted) { stream.abort(new Error('unknown manifest')); return }
       await writeMessage(stream, { type: 'hello', manifestId: first.value.manifestId, seeder: t.superSeeder != null })
-      t.attach(stream, messages, remote, { outbound: false, peers: await peerListFor(t, remote) })
+      t.attach(stream, messages, remote, { outbound: false, peers: await peerListFor(t, remote), remoteHost: ipOf(connection.remoteAddr) })
       remember(t, { peerId: remote, addrs: [] }) // dialled later by peer id (addresses from identify)
     } catch (err) {
       log(`rejected a stream from ${remote}: ${errorMessage(err)}`)
@@ -213,6 +231,7 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
         upload,
         download,
         log: log.child(a.store.manifest.imageId),
+        dataPath,
         onPeers: (peers) => { onPeers(t, peers) }
       })
       torrents.set(a.manifestId, t)
@@ -256,10 +275,12 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
       await t.store.close()
     },
     torrents: () => [...torrents.values()],
+    data: () => dataPath.status(),
     async stop () {
       clearInterval(maintain)
       for (const id of [...torrents.keys()]) await swarm.remove(id)
       await node.unhandle(BLOCK_PROTOCOL)
+      await dataPath.close()
     }
   }
   return swarm
