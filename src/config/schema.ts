@@ -134,7 +134,9 @@ interface ValueOfType {
 }
 
 /** The parsed value of an option: always present when the schema has a default, else possibly undefined */
-type ValueOf<O extends Option> = O extends { default: string } ? ValueOfType[O['type']] : ValueOfType[O['type']] | undefined
+/** An option's parsed type: one of its `choices` when it lists them */
+type Parsed<O extends Option> = O extends { choices: ReadonlyArray<infer C> } ? C : ValueOfType[O['type']]
+type ValueOf<O extends Option> = O extends { default: string } ? Parsed<O> : Parsed<O> | undefined
 
 /**
  * Validated configuration, `config[section][key]`, derived from OPTIONS:
