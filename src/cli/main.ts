@@ -9,6 +9,7 @@ import { peerCommand } from './peer.js'
 import { keygenCommand } from './keygen.js'
 import { demoCommand } from './demo.js'
 import { listCommand } from './list.js'
+import { refreshCommand, statusCommand } from './status.js'
 import { configReference } from '../config/reference.js'
 
 const program = new Command('precache')
@@ -19,7 +20,7 @@ const program = new Command('precache')
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride()
 
-for (const make of [seederCommand, peerCommand, listCommand, keygenCommand, demoCommand]) {
+for (const make of [seederCommand, peerCommand, listCommand, statusCommand, refreshCommand, keygenCommand, demoCommand]) {
   program.addCommand(make().exitOverride())
 }
 

@@ -5,7 +5,7 @@
  */
 
 export type OptionType = 'string' | 'path' | 'int' | 'size' | 'duration' | 'rate' | 'bool' | 'list'
-export type CommandName = 'seeder' | 'peer' | 'list'
+export type CommandName = 'seeder' | 'peer' | 'list' | 'status' | 'refresh'
 
 export interface OptionSpec {
   /** INI section: DEFAULT, swarm, seeder, peer, cache, glance, swift, http, openstack */
@@ -29,6 +29,7 @@ export interface OptionSpec {
 
 const ROLES: readonly CommandName[] = ['seeder', 'peer']
 const SEEDING: readonly CommandName[] = ['seeder', 'list']
+const ADMIN: readonly CommandName[] = ['seeder', 'status', 'refresh']
 
 /** Every option; `as const` keeps each section, key, type and default visible to the `Config` type below */
 const SCHEMA = [
@@ -37,7 +38,7 @@ const SCHEMA = [
   { section: 'DEFAULT', key: 'identity', type: 'path', flag: 'identity', commands: ROLES, doc: 'Node identity (private key) file made by `precache keygen`. Default: <state_dir>/identity, made at the first start (mode 0600), so the node keeps its peer id across restarts; peers trust a seeder by its peer id.' },
   { section: 'DEFAULT', key: 'listen', type: 'list', flag: 'listen', commands: ROLES, doc: 'Multiaddrs to listen on. Seeder default /ip4/0.0.0.0/tcp/4001, peer default /ip4/0.0.0.0/tcp/4002.' },
   { section: 'DEFAULT', key: 'announce', type: 'list', flag: 'announce', commands: ROLES, doc: 'Multiaddrs to tell other nodes instead of the listen addresses (for NAT or 0.0.0.0 listeners).' },
-  { section: 'DEFAULT', key: 'state_dir', type: 'path', default: '/var/lib/precache', flag: 'state-dir', commands: ROLES, doc: 'Folder for the node\'s own state: served manifests on a seeder, partial downloads and their progress on a peer.' },
+  { section: 'DEFAULT', key: 'state_dir', type: 'path', default: '/var/lib/precache', flag: 'state-dir', commands: [...ROLES, 'status', 'refresh'], doc: 'Folder for the node\'s own state: served manifests on a seeder, partial downloads and their progress on a peer.' },
   { section: 'DEFAULT', key: 'topic', type: 'string', default: 'compute', flag: 'topic', commands: ROLES, doc: 'Gossipsub topic for cache(imageId, meta) announcements.' },
   { section: 'DEFAULT', key: 'log_format', type: 'string', default: 'text', flag: 'log-format', commands: ROLES, choices: ['text', 'json'], doc: 'Log format: text (one line per event) or json (one JSON object per line).' },
   { section: 'DEFAULT', key: 'log_level', type: 'string', default: 'info', flag: 'log-level', commands: ROLES, choices: ['error', 'warn', 'info', 'debug'], doc: 'Least important events logged: error, warn (something to act on), info (what happened: images served, cached, withdrawn) or debug (routine: sessions ending, periodic re-announcements, retries).' },
@@ -62,9 +63,15 @@ const SCHEMA = [
   { section: 'seeder', key: 'interval', type: 'duration', default: '10m', flag: 'interval', commands: ['seeder'], min: 1000, doc: 'How often to run List → Fetch → Serve → Distribute.' },
   { section: 'seeder', key: 'announce_interval', type: 'duration', default: '30s', flag: 'announce-interval', commands: ['seeder'], min: 1000, doc: 'How often to re-announce the whole catalogue on the topic.' },
 
+  { section: 'seeder', key: 'admin_listen', type: 'string', flag: 'admin-listen', commands: ADMIN, doc: 'Local admin endpoint (read by `precache status` and `precache refresh`): a unix socket path, or host:port on loopback. Default: <state_dir>/admin.sock.' },
+  { section: 'seeder', key: 'admin_remote', type: 'bool', default: 'false', commands: ['seeder'], doc: 'Allow admin_listen on an address other hosts can reach (anyone who reaches it can read the fleet status and trigger re-listing).' },
+  { section: 'seeder', key: 'peer_timeout', type: 'duration', default: '2m', flag: 'peer-timeout', commands: ['seeder'], min: 1000, doc: 'A peer whose fleet report is older than this is shown as gone by `precache status`.' },
+
   // [peer]
   { section: 'peer', key: 'seeders', type: 'list', flag: 'seeder', commands: ['peer'], doc: 'Multiaddr of a seeder, ending in /p2p/<peer id> (repeat the flag, or comma-separate in the file). Required.' },
   { section: 'peer', key: 'trusted_seeders', type: 'list', flag: 'trust', commands: ['peer'], doc: 'Peer ids whose announcements and manifests are accepted. Default: the peer ids in --seeder.' },
+  { section: 'peer', key: 'labels', type: 'list', flag: 'labels', commands: ['peer'], doc: 'This host\'s labels for image targeting, as key=value (e.g. az=nova-1, aggregate=gpu). The label host=<host name> is always added.' },
+  { section: 'peer', key: 'report_interval', type: 'duration', default: '30s', flag: 'report-interval', commands: ['peer'], min: 1000, doc: 'How often the peer reports the state of its images to the seeders (and 2 s after a change), for `precache status`.' },
   { section: 'peer', key: 'cache_driver', type: 'string', default: 'directory', flag: 'cache-driver', commands: ['peer'], doc: 'Where verified images go: directory (a plain folder) or nova (libvirt _base).' },
 
   // [cache]
