@@ -51,7 +51,7 @@ export async function startBase (config: Config, defaultListen: string, log: Log
     downloadRate: config.swarm.download_rate,
     data: { encryption: config.swarm.data_encryption, enabled: config.swarm.data_channel, port: config.swarm.data_port, host: config.swarm.data_host ?? bindHost(listen) }
   })
-  log(`node ${node.peerId.toString()} on host ${hostname()} listening (${versionLine()})`, { peerId: node.peerId.toString(), host: hostname(), addrs: node.getMultiaddrs().map(a => a.toString()) })
+  log(`node ${node.peerId.toString()} on host ${hostname()} listening, ${versionLine()}`, { peerId: node.peerId.toString(), host: hostname(), addrs: node.getMultiaddrs().map(a => a.toString()) })
   return { node, swarm, privateKey, lock }
 }
 
