@@ -1,7 +1,7 @@
 import { Command } from 'commander'
 import { existsSync } from 'node:fs'
 import { writeFile, rename } from 'node:fs/promises'
-import { InputFileError } from '../errors.js'
+import { InputFileError, errorCode } from '../errors.js'
 import { generateSwarmKey } from '../net/swarm-key.js'
 import { writeIdentity } from '../net/identity.js'
 
@@ -21,15 +21,15 @@ export function keygenCommand (): Command {
         if (f != null && existsSync(f)) throw new InputFileError(`${f} already exists: refusing to overwrite it (remove it first if you really want a new one)`)
       }
       if (opts.swarmKey != null) {
-        await writeFile(opts.swarmKey + '.tmp', generateSwarmKey(), { mode: 0o600 }).catch((err: any) => {
-          throw new InputFileError(`cannot write ${opts.swarmKey}: ${err.code ?? err.message}`)
+        await writeFile(opts.swarmKey + '.tmp', generateSwarmKey(), { mode: 0o600 }).catch((err: unknown) => {
+          throw new InputFileError(`cannot write ${opts.swarmKey}: ${errorCode(err)}`)
         })
         await rename(opts.swarmKey + '.tmp', opts.swarmKey)
         process.stderr.write(`wrote swarm key ${opts.swarmKey}: copy it to every node\n`)
       }
       if (opts.identity != null) {
-        const id = await writeIdentity(opts.identity).catch((err: any) => {
-          throw new InputFileError(`cannot write ${opts.identity}: ${err.code ?? err.message}`)
+        const id = await writeIdentity(opts.identity).catch((err: unknown) => {
+          throw new InputFileError(`cannot write ${opts.identity}: ${errorCode(err)}`)
         })
         process.stdout.write(id + '\n')
       }
