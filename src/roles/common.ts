@@ -35,7 +35,8 @@ export async function startBase (config: Config, defaultListen: string, log: Log
     requestsPerPeer: config.swarm.requests_per_peer,
     maxNeighbours: config.swarm.max_neighbours,
     uploadRate: config.swarm.upload_rate,
-    downloadRate: config.swarm.download_rate
+    downloadRate: config.swarm.download_rate,
+    maxBlockPeers: config.seeder.max_block_peers
   })
   log(`node ${node.peerId.toString()} listening`, { addrs: node.getMultiaddrs().map(a => a.toString()) })
   return { node, swarm, privateKey }

@@ -17,6 +17,7 @@ import { createTorrent, type PeerList, type Torrent } from './torrent.js'
 import { DEFAULT_REQUEST_TIMEOUT } from './session.js'
 import type { BlockStore } from './store.js'
 import { BLOCK_PROTOCOL, type Message } from './wire.js'
+import { admitSession, chooseDials, DEFAULT_MAX_BLOCK_PEERS, PEER_SAMPLE, reconnectInterval, samplePeers } from './policy.js'
 
 /** @default 8 */
 export const DEFAULT_REQUESTS_PER_PEER = 8
@@ -29,8 +30,9 @@ export const DEFAULT_REQUESTS_PER_PEER = 8
  * @default 16
  */
 export const DEFAULT_MAX_NEIGHBOURS = 16
-/** Least time between two reconnection attempts to one node. @default 10000 */
-export const DEFAULT_RECONNECT_INTERVAL = 10_000
+export { DEFAULT_RECONNECT_INTERVAL } from './policy.js'
+/** Nodes remembered per image for reconnection and peer exchange. @default 1024 */
+export const MAX_KNOWN = 1024
 /** Time allowed for dialling and the HELLO exchange. @default 10000 */
 export const DEFAULT_HANDSHAKE_TIMEOUT = 10_000
 
@@ -42,6 +44,8 @@ export interface SwarmInit {
   /** bytes/s, 0 = unlimited. @default 0 */
   downloadRate?: number
   requestTimeout?: number
+  /** block sessions a seeder serves at once (see policy.ts). @default 32 */
+  maxBlockPeers?: number
 }
 
 export interface SwarmComponents { node: PrecacheNode, log: Logger }
@@ -74,6 +78,15 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
   const localId = node.peerId.toString()
   const requestsPerPeer = init.requestsPerPeer ?? DEFAULT_REQUESTS_PER_PEER
   const maxNeighbours = init.maxNeighbours ?? DEFAULT_MAX_NEIGHBOURS
+  const maxBlockPeers = init.maxBlockPeers ?? DEFAULT_MAX_BLOCK_PEERS
+  /** dials in progress per image, counted against the neighbour limit */
+  const dialling = new Map<string, Set<string>>()
+  const diallingFor = (t: Torrent): Set<string> => {
+    let d = dialling.get(t.manifestId)
+    if (d == null) { d = new Set(); dialling.set(t.manifestId, d) }
+    return d
+  }
+  const busy = (t: Torrent) => (id: string): boolean => t.has(id) || diallingFor(t).has(id)
   const upload = createTokenBucket({ rate: init.uploadRate ?? 0 })
   const download = createTokenBucket({ rate: init.downloadRate ?? 0 })
 
@@ -86,15 +99,18 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
   const remember = (t: Torrent, src: Source): void => {
     let m = known.get(t.manifestId)
     if (m == null) { m = new Map(); known.set(t.manifestId, m) }
+    if (m.size >= MAX_KNOWN && !m.has(src.peerId)) m.delete(m.keys().next().value as string)
     if (!m.has(src.peerId) && src.peerId !== localId) m.set(src.peerId, { ...src, lastTry: Date.now() })
   }
 
   const cidBytes = (id: string): Uint8Array => CID.parse(id).bytes
 
+  /** a random sample of the nodes working on this image (a seeder also passes on the nodes it turned away) */
   const peerListFor = async (t: Torrent, exclude: string): Promise<PeerList> => {
     const out: PeerList = []
-    for (const id of t.neighbours) {
-      if (id === exclude || out.length >= 64) continue
+    const pool = new Set([...t.neighbours, ...(t.superSeeder != null ? known.get(t.manifestId)?.keys() ?? [] : [])])
+    pool.delete(exclude)
+    for (const id of samplePeers([...pool], PEER_SAMPLE)) {
       const peer = await node.peerStore.get(peerIdFromString(id)).catch(() => undefined)
       const addrs = (peer?.addresses ?? []).map(a => a.multiaddr.bytes).filter(b => b.length <= 256).slice(0, 8)
       if (peer != null && addrs.length > 0) out.push({ id: peer.id.toMultihash().bytes, addrs })
@@ -137,19 +153,30 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
     }
   }
 
+  /** opens a session, counting the dial against the neighbour limit while it lasts */
+  const dial = (t: Torrent, src: Source, what: string): void => {
+    const d = diallingFor(t)
+    d.add(src.peerId)
+    open(t, src)
+      .catch((err: any) => { log(`could not ${what} ${src.peerId}: ${err.message}`) })
+      .finally(() => { d.delete(src.peerId) })
+  }
+
   const onPeers = (t: Torrent, peers: PeerList): void => {
     if (t.superSeeder != null) return
+    const offered = new Map<string, string[]>()
     for (const p of peers) {
-      if (t.neighbours.length >= maxNeighbours) return
       let id: string
       try { id = peerIdFromMultihash(Digest.decode(p.id)).toString() } catch { continue }
       const addrs: string[] = []
       for (const a of p.addrs) { try { addrs.push(multiaddr(a).toString()) } catch {} }
       if (id === localId || addrs.length === 0) continue
       remember(t, { peerId: id, addrs })
-      if (t.has(id)) continue
-      open(t, { peerId: id, addrs }).catch((err: any) => { log(`could not reach ${id}: ${err.message}`) })
+      offered.set(id, addrs)
     }
+    if (t.store.have.full()) return
+    const dials = chooseDials(offered.keys(), { localId, neighbours: t.neighbours.length, dialling: diallingFor(t).size, maxNeighbours, busy: busy(t) })
+    for (const id of dials) dial(t, { peerId: id, addrs: offered.get(id) as string[] }, 'reach')
   }
 
   // sessions end (restarts, resets, idle timeouts): while a torrent is
@@ -157,11 +184,15 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
   const maintain = setInterval(() => {
     for (const t of torrents.values()) {
       if (t.superSeeder != null || t.store.have.full()) continue
-      for (const src of known.get(t.manifestId)?.values() ?? []) {
-        if (t.neighbours.length >= maxNeighbours) break
-        if (t.has(src.peerId) || Date.now() - src.lastTry < DEFAULT_RECONNECT_INTERVAL) continue
+      const m = known.get(t.manifestId)
+      if (m == null) continue
+      const wait = reconnectInterval(t.neighbours.length)
+      const due = [...m.values()].filter(src => Date.now() - src.lastTry >= wait).map(src => src.peerId)
+      const dials = chooseDials(samplePeers(due, due.length), { localId, neighbours: t.neighbours.length, dialling: diallingFor(t).size, maxNeighbours, busy: busy(t) })
+      for (const id of dials) {
+        const src = m.get(id) as Source & { lastTry: number }
         src.lastTry = Date.now()
-        open(t, src).catch((err: any) => { log(`could not reconnect to ${src.peerId}: ${err.message}`) })
+        dial(t, src, 'reconnect to')
       }
     }
   }, 2000)
@@ -177,8 +208,16 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
       const t = torrents.get(CID.decode(first.value.manifestId).toString())
       if (t == null || signal.aborted) { stream.abort(new Error('unknown manifest')); return }
       await writeMessage(stream, { type: 'hello', manifestId: first.value.manifestId, seeder: t.superSeeder != null })
-      t.attach(stream, messages, remote, { outbound: false, peers: await peerListFor(t, remote) })
       remember(t, { peerId: remote, addrs: [] }) // dialled later by peer id (addresses from identify)
+      if (!t.has(remote) && !admitSession({ seeder: t.superSeeder != null, sessions: t.neighbours.length, maxBlockPeers, maxNeighbours })) {
+        // full: pass on other nodes to fetch from, and end the stream
+        const peers = await peerListFor(t, remote)
+        if (peers.length > 0) await writeMessage(stream, { type: 'peers', peers })
+        await stream.close()
+        t.turnedAway++
+        return
+      }
+      t.attach(stream, messages, remote, { outbound: false, peers: await peerListFor(t, remote) })
     } catch (err: any) {
       log(`rejected a stream from ${remote}: ${err.message}`)
       stream.abort(err)
@@ -234,6 +273,7 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
       if (t == null) return
       torrents.delete(id)
       known.delete(id)
+      dialling.delete(id)
       t.stop()
       await t.store.close()
     },

@@ -51,6 +51,11 @@ export interface SuperSeeder {
   tick: () => void
   /** how many times each block was sent */
   readonly sentCounts: Uint32Array
+  /**
+   * blocks sent again while some block had not yet been sent once (the
+   * super-seeding promise is that this stays 0)
+   */
+  readonly firstPassRepeats: number
 }
 
 interface PeerState { has: BitSet, offered: Set<number>, unconfirmed: Set<number>, lastProgress: number }
@@ -68,6 +73,8 @@ export function createSuperSeeder (init: SuperSeederInit): SuperSeeder {
   const pending = new Uint32Array(n)
   const peers = new Map<string, PeerState>()
   let firstPassNext = 0 // every block below this was offered or sent at least once
+  let unsent = n
+  let firstPassRepeats = 0
 
   const give = (peer: string, st: PeerState, index: number): void => {
     st.offered.add(index)
@@ -97,6 +104,7 @@ export function createSuperSeeder (init: SuperSeederInit): SuperSeeder {
 
   return {
     sentCounts: sent,
+    get firstPassRepeats () { return firstPassRepeats },
     addPeer (peer) {
       if (peers.has(peer)) return
       peers.set(peer, { has: new BitSet(n), offered: new Set(), unconfirmed: new Set(), lastProgress: now() })
@@ -136,6 +144,8 @@ export function createSuperSeeder (init: SuperSeederInit): SuperSeeder {
       topUp(peer)
     },
     uploaded (peer, index) {
+      if (sent[index] === 0) unsent--
+      else if (unsent > 0) firstPassRepeats++
       sent[index]++
       const st = peers.get(peer)
       if (st != null) {

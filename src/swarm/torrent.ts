@@ -7,6 +7,7 @@ import type { Stream } from '@libp2p/interface'
 import { createLedger } from './ledger.js'
 import type { Ledger } from './ledger.js'
 import { createPicker } from './picker.js'
+import { requestLimit } from './policy.js'
 import { createSession } from './session.js'
 import type { Session } from './session.js'
 import { createSuperSeeder } from './superseed.js'
@@ -19,13 +20,7 @@ import type { Message } from './wire.js'
 
 export type PeerList = Array<{ id: Uint8Array, addrs: Uint8Array[] }>
 
-/**
- * Requests in flight over all neighbours together; each neighbour gets a
- * share (at least 1, at most `requests_per_peer`)
- *
- * @default 16
- */
-export const REQUEST_BUDGET = 16
+export { REQUEST_BUDGET } from './policy.js'
 
 export interface TorrentInit {
   manifestId: string
@@ -52,6 +47,10 @@ export interface Torrent {
   readonly signature: Uint8Array
   readonly store: BlockStore
   readonly ledger: Ledger
+  /** inbound sessions refused because this node was full (see policy.ts admitSession) */
+  turnedAway: number
+  /** most sessions open at once */
+  readonly peakNeighbours: number
   readonly superSeeder?: SuperSeeder
   /** neighbours with an open session */
   readonly neighbours: string[]
@@ -73,6 +72,7 @@ export function createTorrent (init: TorrentInit): Torrent {
   const n = store.have.size
   const sessions = new Map<string, Session>()
   const ledger = createLedger()
+  let peak = 0
   const controller = new AbortController()
   let resolveComplete!: () => void
   const complete = new Promise<void>(resolve => { resolveComplete = resolve })
@@ -91,7 +91,7 @@ export function createTorrent (init: TorrentInit): Torrent {
     picker: store.have.full() ? undefined : createPicker({ blockCount: n, have: store.have }),
     // a budget of requests shared by the neighbours: deep queues at every
     // uploader make each block's trip long and the picker's view stale
-    requestsPerPeer: () => Math.max(1, Math.min(init.requestsPerPeer, Math.ceil(REQUEST_BUDGET / Math.max(1, sessions.size)))),
+    requestsPerPeer: () => requestLimit(init.requestsPerPeer, sessions.size),
     requestTimeout: init.requestTimeout,
     upload: init.upload,
     download: init.download,
@@ -125,6 +125,8 @@ export function createTorrent (init: TorrentInit): Torrent {
     ledger,
     superSeeder,
     complete,
+    turnedAway: 0,
+    get peakNeighbours () { return peak },
     get neighbours () { return [...sessions.keys()] },
     has: (remote) => sessions.has(remote),
     attach (stream, messages, remote, { outbound, peers }) {
@@ -137,6 +139,7 @@ export function createTorrent (init: TorrentInit): Torrent {
       }
       const session = createSession(stream, messages, remote, ctx)
       sessions.set(remote, session)
+      peak = Math.max(peak, sessions.size)
       // a super-seeder reveals blocks one by one instead of a full bitfield
       const bits = superSeeder != null ? new Uint8Array(Math.ceil(n / 8)) : store.have.toBytes()
       session.send({ type: 'bitfield', count: n, bits })
