@@ -41,12 +41,22 @@ export const AuthenticationError = define('AuthenticationError')
 export const UnreachableError = define('UnreachableError')
 /** An image is in a form the cache driver refuses (e.g. qcow2 with a backing file) */
 export const UnsupportedImageError = define('UnsupportedImageError')
+/** Another precache process holds the state folder's lock (exit code 2) */
+export const StateDirLockedError = define('StateDirLockedError', 2)
+/** A listen address cannot be bound: port in use, privileged port, address not on this host (exit code 2) */
+export const ListenError = define('ListenError', 2)
 /** A name given for a plug-in (lister, fetcher, server, cache driver) is unknown */
 export const UnknownBackendError = define('UnknownBackendError', 2)
 /** The operation was aborted by the caller's AbortSignal */
 export const AbortedError = define('AbortError')
 /** A seeder did not answer a catalogue request in time (the peer retries on the next connection or announcement) */
 export const CatalogueTimeoutError = define('CatalogueTimeoutError')
+/** A bulk data channel sent bytes that break its framing (SPEC.md, bulk channel) */
+export const BulkDecodeError = define('BulkDecodeError')
+/** A bulk data channel could not be opened or was refused (block data then goes over the libp2p stream) */
+export const BulkChannelError = define('BulkChannelError')
+/** Two nodes have different `[swarm] data_encryption` settings: they cannot exchange blocks */
+export const DataEncryptionMismatchError = define('DataEncryptionMismatchError', 2)
 /** Not enough disk space to place an image */
 export const NoSpaceError = define('NoSpaceError')
 

@@ -1,8 +1,9 @@
 import { ConfigError, RemoteServiceError } from '../errors.js'
 import type { Config } from '../config/load.js'
 import { getJson, joinUrl } from '../openstack/http.js'
-import { sessionFromConfig, withAuth } from '../openstack/session.js'
-import type { OpenStackSession } from '../openstack/session.js'
+import { sessionFromConfig } from '../openstack/session.js'
+import { withAuth } from '../openstack/auth.js'
+import type { OpenStackSession } from '../openstack/auth.js'
 import { glanceEndpoint } from '../openstack/glance-endpoint.js'
 import { listers } from './lister.js'
 import type { ImageLister, ImageRef, ListerComponents } from './lister.js'
@@ -45,7 +46,8 @@ export function imageRefFromGlance (img: any): ImageRef {
     project: img.owner ?? undefined,
     size: typeof img.size === 'number' ? img.size : undefined,
     diskFormat: img.disk_format ?? undefined,
-    checksums
+    checksums,
+    ...(img.precache_pin === 'true' || img.precache_pin === true ? { pin: true } : {})
   }
 }
 

@@ -1,35 +1,45 @@
 /** Start-up shared by both roles: node identity, swarm key, libp2p node, swarm, status file */
 import { mkdir, rename, writeFile } from 'node:fs/promises'
-import { generateKeyPair } from '@libp2p/crypto/keys'
-import { InputFileError } from '../errors.js'
+import { hostname } from 'node:os'
+import { InputFileError, ListenError } from '../errors.js'
 import type { Config } from '../config/load.js'
 import { requireOption } from '../config/load.js'
 import type { Logger } from '../log.js'
 import { createNode } from '../net/node.js'
 import type { PrecacheNode } from '../net/node.js'
-import { readIdentity } from '../net/identity.js'
+import { loadIdentity, warnIfShared } from '../net/identity.js'
+import { checkListen } from '../net/listen.js'
+import { lockStateDir, userName } from './lock.js'
+import type { StateLock } from './lock.js'
 import { readSwarmKey } from '../net/swarm-key.js'
 import { createSwarm } from '../swarm/engine.js'
 import type { Swarm } from '../swarm/engine.js'
 import type { PrivateKey } from '@libp2p/interface'
 
-export interface RoleBase { node: PrecacheNode, swarm: Swarm, privateKey: PrivateKey }
+export interface RoleBase { node: PrecacheNode, swarm: Swarm, privateKey: PrivateKey, lock: StateLock }
 
-export async function startBase (config: Config, defaultListen: string, log: Logger): Promise<RoleBase> {
-  const swarmKey = await readSwarmKey(requireOption(config, 'DEFAULT', 'swarm_key'))
-  const identity: string | undefined = config.DEFAULT.identity
-  const privateKey = identity != null ? await readIdentity(identity) : await generateKeyPair('Ed25519')
-  if (identity == null) log.warn('no --identity given: using a fresh identity for this run')
+export async function startBase (config: Config, defaultListen: string, log: Logger, role: 'seeder' | 'peer' = 'peer'): Promise<RoleBase> {
+  const swarmKeyFile: string = requireOption(config, 'DEFAULT', 'swarm_key')
+  const swarmKey = await readSwarmKey(swarmKeyFile)
+  warnIfShared(swarmKeyFile, 'swarm key', log)
   const stateDir: string = config.DEFAULT.state_dir
   await mkdir(stateDir, { recursive: true }).catch((err: any) => {
-    throw new InputFileError(`cannot create state folder ${stateDir}: ${err.code ?? err.message}; set --state-dir`)
+    throw new InputFileError(`cannot create state folder ${stateDir} as user ${userName()} (${String(err.code ?? err.message)}): ` +
+      'create it for this user or set --state-dir')
   })
+  const lock = lockStateDir(stateDir, role)
+  if (lock.tookOver) log.debug('took over a stale state-folder lock (its process is gone)', { path: lock.path })
+  const explicit: string | undefined = config.DEFAULT.identity
+  const { privateKey, file: identityFile, created } = await loadIdentity(explicit, stateDir)
+  if (created) log(`made a new node identity ${identityFile} (keep it: it is this node's peer id)`)
+  warnIfShared(identityFile, 'identity', log)
   const listen: string[] = config.DEFAULT.listen ?? [defaultListen]
+  await checkListen(listen)
   let node: PrecacheNode
   try {
     node = await createNode({ swarmKey, privateKey, listen, announce: config.DEFAULT.announce })
   } catch (err: any) {
-    throw new InputFileError(`cannot listen on ${listen.join(', ')}: ${err.message}`)
+    throw new ListenError(`cannot listen on ${listen.join(', ')}: ${String(err.message)}`)
   }
   const swarm = await createSwarm({ node, log: log.child('swarm') }, {
     requestsPerPeer: config.swarm.requests_per_peer,
@@ -38,8 +48,8 @@ export async function startBase (config: Config, defaultListen: string, log: Log
     downloadRate: config.swarm.download_rate,
     maxBlockPeers: config.seeder.max_block_peers
   })
-  log(`node ${node.peerId.toString()} listening`, { addrs: node.getMultiaddrs().map(a => a.toString()) })
-  return { node, swarm, privateKey }
+  log(`node ${node.peerId.toString()} on host ${hostname()} listening`, { peerId: node.peerId.toString(), host: hostname(), addrs: node.getMultiaddrs().map(a => a.toString()) })
+  return { node, swarm, privateKey, lock }
 }
 
 /** Writes a JSON snapshot atomically every second while `snapshot` returns one */
@@ -57,6 +67,14 @@ export function startStatusFile (path: string | undefined, snapshot: () => unkno
   return async () => { clearInterval(timer); write(); await writing }
 }
 
+/**
+ * A node keeps running on SIGHUP (a closed terminal, a service manager's
+ * reload): precache reads its configuration only at start.
+ */
+export function ignoreHangup (log: Logger): void {
+  process.on('SIGHUP', () => { log('received SIGHUP: ignored (the configuration is read only at start; restart precache to apply changes)') })
+}
+
 /** Runs until SIGINT/SIGTERM, then calls `stop` once */
 export async function untilSignalled (stop: () => Promise<void>, log: Logger): Promise<void> {
   await new Promise<void>(resolve => {
@@ -70,4 +88,11 @@ export async function untilSignalled (stop: () => Promise<void>, log: Logger): P
     process.on('SIGTERM', onSignal)
   })
   await stop()
+}
+
+/** How many times each value occurs */
+export function countBy (values: Iterable<string>): Record<string, number> {
+  const out: Record<string, number> = {}
+  for (const v of values) out[v] = (out[v] ?? 0) + 1
+  return out
 }

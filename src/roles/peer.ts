@@ -1,26 +1,31 @@
 /**
  * The peer role (one per compute host): follows the trusted seeders'
  * announcements, downloads each wanted image through the swarm, places it
- * with the cache driver, keeps serving it, and removes withdrawn images.
+ * with the cache driver and keeps serving it. A withdrawn image is released
+ * and deleted only after the grace period (lifecycle.ts).
  */
 import { multiaddr } from '@multiformats/multiaddr'
 import type { Config } from '../config/load.js'
 import { requireOption } from '../config/load.js'
 import { cacheDrivers } from '../cache/driver.js'
+import { createSpace } from '../cache/space.js'
 import { ConfigError } from '../errors.js'
 import type { Logger } from '../log.js'
-import type { ImageMeta } from '../serve/meta.js'
+import type { ImageMeta } from '../image/meta.js'
 import { createSubscriber } from '../distribute/subscriber.js'
 import type { Announcement } from '../distribute/announcement.js'
-import { startBase, startStatusFile } from './common.js'
-import { openPlacedRecord } from './placed.js'
-import { downloadImage, reseed } from './download.js'
+import { countBy, startBase, startStatusFile } from './common.js'
+import { openPeerStore } from './peer-store.js'
+import { downloadImage, removeStrayPartials, reseed } from './download.js'
+import type { DownloadComponents } from './download.js'
+import { createLifecycle } from './lifecycle.js'
+import type { Job } from './lifecycle.js'
 import { explainDialError } from '../net/swarm-key.js'
+import { metrics } from '../ops/metrics.js'
+import { startMetricsServer } from '../ops/metrics-server.js'
 
 /** First retry delay after a failed download (doubles up to 5 min). @default 5000 */
 export const DEFAULT_RETRY = 5000
-
-interface Job { meta: ImageMeta, seeder: string, controller: AbortController, state: 'downloading' | 'cached' | 'failed', started: number, seconds?: number, error?: string }
 
 export interface Peer {
   peerId: string
@@ -39,24 +44,37 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
   const trusted: string[] = config.peer.trusted_seeders ?? seeders.map(s => s.id)
   const driver = cacheDrivers.get(config.peer.cache_driver)({ config, log: log.child('cache') })
   await driver.validate?.()
-  const { node, swarm } = await startBase(config, '/ip4/0.0.0.0/tcp/4002', log)
-  const placed = await openPlacedRecord(config.DEFAULT.state_dir)
+  const { node, swarm } = await startBase(config, '/ip4/0.0.0.0/tcp/4002', log, 'peer')
+  const store = await openPeerStore(config.DEFAULT.state_dir, log)
   const jobs = new Map<string, Job>()
-  const dl = { swarm, driver, placed, trusted, log: log.child('download') }
+  const pinnedIds = new Set<string>(config.cache.pinned ?? [])
+  const isPinned = (meta: ImageMeta): boolean => meta.pin === true || pinnedIds.has(meta.imageId)
+  const cachedBytes = (): number => store.all().reduce((n, [, r]) => n + r.size, 0)
   const stopping = new AbortController()
+  const space = createSpace({ log: log.child('space'), cachedBytes, evict: async (bytes, forImage) => await lifecycle.evict(bytes, forImage) }, {
+    dir: driver.stagingDir(), minFree: config.cache.min_free, maxBytes: config.cache.max_bytes
+  })
+  const dl: DownloadComponents = { swarm, driver, store, space, trusted, log: log.child('download') }
+  const lifecycle = createLifecycle({ dl, jobs, log }, { grace: config.cache.withdraw_grace })
+  await removeStrayPartials(dl)
 
   const start = (meta: ImageMeta, seeder: string, attempt = 0): void => {
     const prev = jobs.get(meta.imageId)
-    if (prev?.meta.manifestId === meta.manifestId && prev.state !== 'failed') return
+    if (prev?.meta.manifestId === meta.manifestId) {
+      // already wanted; a failed one is retried by its own back-off timer
+      if (prev.state !== 'failed' || attempt === 0) { void lifecycle.announced(meta, isPinned(meta)); return }
+    }
     if (prev != null) prev.controller.abort()
-    const job: Job = { meta, seeder, controller: new AbortController(), state: 'downloading', started: Date.now() }
+    const job: Job = { meta, seeder, controller: new AbortController(), state: 'downloading', started: Date.now(), report: { reusedBytes: 0, fromSeeders: 0, fromPeers: 0 } }
     jobs.set(meta.imageId, job)
     const run = async (): Promise<void> => {
-      if (await reseed(dl, meta) != null) { job.state = 'cached'; job.seconds = 0; log(`image ${meta.imageId} already in place: serving it`); return }
+      await lifecycle.announced(meta, isPinned(meta))
+      if (await reseed(dl, meta)) { job.state = 'cached'; job.seconds = 0; log(`image ${meta.imageId} already in place: serving it`); return }
       log(`downloading image ${meta.imageId}`, { size: meta.size, manifest: meta.manifestId })
-      await downloadImage(dl, meta, seeder, AbortSignal.any([job.controller.signal, stopping.signal]))
+      await downloadImage(dl, meta, seeder, AbortSignal.any([job.controller.signal, stopping.signal]), job.report, isPinned(meta))
       job.state = 'cached'
       job.seconds = (Date.now() - job.started) / 1000
+      metrics.downloaded(job.seconds)
     }
     run().catch((err: any) => {
       if (job.controller.signal.aborted || stopping.signal.aborted) return
@@ -68,32 +86,29 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
     })
   }
 
-  const withdraw = async (imageId: string): Promise<void> => {
-    const job = jobs.get(imageId)
-    jobs.delete(imageId)
-    job?.controller.abort()
-    const p = placed.get(imageId)
-    if (job != null) await swarm.remove(job.meta.manifestId)
-    if (p != null || job != null) {
-      await driver.remove(imageId)
-      await placed.delete(imageId)
-      log(`image ${imageId} withdrawn: removed it`)
-    }
-  }
-
+  /** per seeder: catalogues received, and the newest complete generation applied */
+  const views = new Map<string, { catalogues: number, generation?: number, complete: boolean, applied?: number }>()
   const onAnnouncement = (a: Announcement, from: string): void => {
     if (a.type === 'cache') start(a.meta, from)
     else if (a.type === 'withdraw') {
       log(`seeder ${from} withdrew image ${a.imageId}`)
-      void withdraw(a.imageId)
+      void lifecycle.release(a.imageId, `withdrawn by seeder ${from}`)
     } else {
-      const listed = new Set(a.images.map(m => m.imageId))
+      const view = views.get(from) ?? { catalogues: 0, complete: false }
+      views.set(from, view)
+      view.catalogues++
+      view.complete = a.complete === true
+      view.generation = a.generation
       for (const m of a.images) start(m, from)
-      const mine = [...new Set([...jobs.values()].filter(j => j.seeder === from).map(j => j.meta.imageId).concat(placed.all().filter(([, p]) => p.seeder === from).map(([id]) => id)))]
+      // only a complete catalogue (a finished, successful listing) withdraws,
+      // and never one older than a complete one already applied
+      if (a.complete !== true || a.generation == null || a.generation < (view.applied ?? 0)) return
+      view.applied = a.generation
+      const listed = new Set(a.images.map(m => m.imageId))
+      const mine = new Set([...jobs.values()].filter(j => j.seeder === from).map(j => j.meta.imageId)
+        .concat(store.all().filter(([, r]) => r.seeder === from && r.state === 'placed').map(([id]) => id)))
       for (const id of mine) {
-        if (listed.has(id)) continue
-        log(`image ${id} is missing from the catalogue of seeder ${from}: withdrawing it`)
-        void withdraw(id)
+        if (!listed.has(id)) void lifecycle.release(id, `absent from the complete catalogue (generation ${a.generation}) of seeder ${from}`)
       }
     }
   }
@@ -110,26 +125,24 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
   }
   await dialSeeders()
   const redial = setInterval(() => { void dialSeeders() }, 5000)
-  const maintain = driver.maintain != null ? setInterval(() => { void driver.maintain?.(stopping.signal).catch((err: any) => { log.warn(`cache maintenance: ${err.message}`) }) }, 60_000) : undefined
+  const maintain = driver.maintain != null
+    ? setInterval(() => { void driver.maintain?.(stopping.signal, id => store.get(id)?.state !== 'released').catch((err: any) => { log.warn(`cache maintenance: ${err.message}`) }) }, 60_000)
+    : undefined
+
+  metrics.setSeeders(trusted)
+  metrics.setSource('peer', {
+    imagesByState: () => countBy(lifecycle.status(space.waiting()).map(i => i.state)),
+    connectedPeers: () => node.getConnections().length,
+    sessions: () => swarm.torrents().reduce((n, t) => n + t.neighbours.length, 0)
+  })
+  const metricsServer = await startMetricsServer(config.DEFAULT.metrics_listen, metrics, log)
 
   const stopStatus = startStatusFile(config.DEFAULT.status_file, () => ({
     role: 'peer',
     peerId: node.peerId.toString(),
-    images: [...jobs.values()].map(j => {
-      const t = swarm.get(j.meta.manifestId)
-      return {
-        imageId: j.meta.imageId,
-        state: j.state,
-        size: j.meta.size,
-        blocks: t?.store.have.size ?? 0,
-        have: t?.store.have.count() ?? 0,
-        receivedBytes: t?.ledger.totalReceived ?? 0,
-        sentBytes: t?.ledger.totalSent ?? 0,
-        neighbours: t?.neighbours.length ?? 0,
-        seconds: j.seconds ?? (Date.now() - j.started) / 1000,
-        error: j.error
-      }
-    })
+    seeders: seeders.map(s => ({ peerId: s.id, connected: node.getConnections().some(c => c.remotePeer.toString() === s.id), catalogues: 0, complete: false, ...views.get(s.id) })),
+    cache: { bytes: cachedBytes(), maxBytes: config.cache.max_bytes, minFree: config.cache.min_free, waiting: space.waiting() },
+    images: lifecycle.status(space.waiting())
   }))
 
   return {
@@ -138,7 +151,9 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
       stopping.abort()
       clearInterval(redial)
       if (maintain != null) clearInterval(maintain)
+      lifecycle.stop()
       subscriber.stop()
+      await metricsServer?.close()
       await stopStatus()
       await swarm.stop()
       await node.stop()

@@ -6,13 +6,16 @@
  */
 import type { Config } from '../config/load.js'
 import { listers } from '../list/lister.js'
-import type { ImageRef } from '../list/lister.js'
+import type { ImageRef } from '../image/ref.js'
 import { fetchers } from '../fetch/fetcher.js'
 import { createSwarmServer } from '../serve/swarm-server.js'
-import type { ImageMeta } from '../serve/meta.js'
+import type { ImageMeta } from '../image/meta.js'
 import { createAnnouncer } from '../distribute/announcer.js'
 import type { Logger } from '../log.js'
 import { startBase, startStatusFile } from './common.js'
+import { openGeneration } from './generation.js'
+import { metrics } from '../ops/metrics.js'
+import { startMetricsServer } from '../ops/metrics-server.js'
 
 /** First retry delay after a failed listing. @default 15000 */
 export const DEFAULT_LIST_RETRY = 15_000
@@ -29,7 +32,7 @@ export async function startSeeder (config: Config, log: Logger): Promise<Seeder>
   const lister = listers.get(config.seeder.lister)({ config, log: log.child('list') })
   const fetcher = fetchers.get(config.seeder.fetcher)({ config, log: log.child('fetch') })
   await lister.validate?.()
-  const { node, swarm, privateKey } = await startBase(config, '/ip4/0.0.0.0/tcp/4001', log)
+  const { node, swarm, privateKey } = await startBase(config, '/ip4/0.0.0.0/tcp/4001', log, 'seeder')
   const self = (): { peerId: string, addrs: string[] } => ({
     peerId: node.peerId.toString(),
     addrs: node.getMultiaddrs().map(a => a.toString().replace(/\/p2p\/[^/]+$/, ''))
@@ -39,6 +42,7 @@ export async function startSeeder (config: Config, log: Logger): Promise<Seeder>
   const controller = new AbortController()
   let current: ImageRef[] = []
   let failures = 0
+  const generations = await openGeneration(config.DEFAULT.state_dir)
   let timer: NodeJS.Timeout | undefined
   let running: Promise<void> = Promise.resolve()
 
@@ -47,8 +51,12 @@ export async function startSeeder (config: Config, log: Logger): Promise<Seeder>
     try {
       listed = await lister.list(signal)
       failures = 0
+      metrics.listing(true)
     } catch (err: any) {
       failures++
+      metrics.listing(false)
+      // a failed listing is no authority: peers withdraw nothing while the catalogue is incomplete
+      announcer.settle(generations.current(), false)
       log.error(`listing images failed (keeping the previous ${current.length}): ${err.message}`)
       throw err
     }
@@ -67,17 +75,30 @@ export async function startSeeder (config: Config, log: Logger): Promise<Seeder>
         const meta: ImageMeta = { ...await server.serve(image.id, fetched.path, signal) }
         if (image.name != null) meta.name = image.name
         if (image.diskFormat != null) meta.diskFormat = image.diskFormat
+        if (image.pin === true) meta.pin = true
         const before = announcer.catalogue().find(m => m.imageId === image.id)
-        if (before?.manifestId !== meta.manifestId) {
+        if (before?.manifestId !== meta.manifestId || before.pin !== meta.pin) {
           log(`serving image ${image.id}`, { size: meta.size, manifest: meta.manifestId })
           await announcer.cache(meta)
         }
       } catch (err: any) {
         if (signal?.aborted === true) throw err
+        metrics.fetchError()
         log.error(`image ${image.id}: ${err.message} (will retry next period)`)
       }
     }
+    // the catalogue now answers for this listing only if every listed image is in it
+    const served = new Set(announcer.catalogue().map(m => m.imageId))
+    const complete = listed.every(i => served.has(i.id))
+    announcer.settle(complete ? await generations.next() : generations.current(), complete)
   }
+
+  metrics.setSource('seeder', {
+    imagesByState: () => ({ served: announcer.catalogue().length }),
+    connectedPeers: () => node.getConnections().length,
+    sessions: () => swarm.torrents().reduce((n, t) => n + t.neighbours.length, 0)
+  })
+  const metricsServer = await startMetricsServer(config.DEFAULT.metrics_listen, metrics, log)
 
   const schedule = (ms: number): void => {
     timer = setTimeout(() => {
@@ -93,6 +114,7 @@ export async function startSeeder (config: Config, log: Logger): Promise<Seeder>
     peerId: node.peerId.toString(),
     sentBytes: swarm.torrents().reduce((n, t) => n + t.ledger.totalSent, 0),
     subscribers: announcer.subscribers(),
+    catalogue: { generation: generations.current(), complete: announcer.complete() },
     images: announcer.catalogue().map(m => {
       const t = swarm.get(m.manifestId)
       const sends = t?.superSeeder?.sentCounts
@@ -117,6 +139,7 @@ export async function startSeeder (config: Config, log: Logger): Promise<Seeder>
       controller.abort()
       if (timer != null) clearTimeout(timer)
       await running.catch(() => {})
+      await metricsServer?.close()
       await stopStatus()
       await announcer.stop()
       await swarm.stop()

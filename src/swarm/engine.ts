@@ -7,16 +7,16 @@ import { peerIdFromMultihash, peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import * as Digest from 'multiformats/hashes/digest'
 import { CID } from 'multiformats/cid'
-import { sha256 } from 'multiformats/hashes/sha2'
 import { WireDecodeError } from '../errors.js'
 import type { Logger } from '../log.js'
+import { manifestCid } from '../image/manifest.js'
 import type { PrecacheNode } from '../net/node.js'
 import { readMessages, writeMessage } from './stream-io.js'
 import { createTokenBucket } from './token-bucket.js'
 import { createTorrent, type PeerList, type Torrent } from './torrent.js'
 import { DEFAULT_REQUEST_TIMEOUT } from './session.js'
 import type { BlockStore } from './store.js'
-import { BLOCK_PROTOCOL, type Message } from './wire.js'
+import { BLOCK_PROTOCOL, MAX_ADDR_BYTES, MAX_ADDRS_PER_PEER, MAX_PEERS, type Message } from './wire.js'
 import { admitSession, chooseDials, DEFAULT_MAX_BLOCK_PEERS, PEER_SAMPLE, reconnectInterval, samplePeers } from './policy.js'
 
 /** @default 8 */
@@ -95,12 +95,19 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
     : peerIdFromString(src.peerId)
 
   /** every node known to work on a torrent (seeders, peer exchange), to reconnect to */
-  const known = new Map<string, Map<string, Source & { lastTry: number }>>()
-  const remember = (t: Torrent, src: Source): void => {
+  const known = new Map<string, Map<string, Source & { lastTry: number, anchor: boolean }>>()
+  /** `anchor`: a node given to `connect` (a seeder), kept in touch with even after the torrent completes */
+  const remember = (t: Torrent, src: Source, anchor = false): void => {
     let m = known.get(t.manifestId)
     if (m == null) { m = new Map(); known.set(t.manifestId, m) }
-    if (m.size >= MAX_KNOWN && !m.has(src.peerId)) m.delete(m.keys().next().value as string)
-    if (!m.has(src.peerId) && src.peerId !== localId) m.set(src.peerId, { ...src, lastTry: Date.now() })
+    const had = m.get(src.peerId)
+    if (had != null) { had.anchor ||= anchor; return }
+    if (src.peerId === localId) return
+    if (m.size >= MAX_KNOWN) {
+      // forget the oldest node that is not a seeder given to `connect`
+      for (const [id, e] of m) if (!e.anchor) { m.delete(id); break }
+    }
+    m.set(src.peerId, { ...src, lastTry: Date.now(), anchor })
   }
 
   const cidBytes = (id: string): Uint8Array => CID.parse(id).bytes
@@ -110,9 +117,9 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
     const out: PeerList = []
     const pool = new Set([...t.neighbours, ...(t.superSeeder != null ? known.get(t.manifestId)?.keys() ?? [] : [])])
     pool.delete(exclude)
-    for (const id of samplePeers([...pool], PEER_SAMPLE)) {
+    for (const id of samplePeers([...pool], Math.min(PEER_SAMPLE, MAX_PEERS))) {
       const peer = await node.peerStore.get(peerIdFromString(id)).catch(() => undefined)
-      const addrs = (peer?.addresses ?? []).map(a => a.multiaddr.bytes).filter(b => b.length <= 256).slice(0, 8)
+      const addrs = (peer?.addresses ?? []).map(a => a.multiaddr.bytes).filter(b => b.length <= MAX_ADDR_BYTES).slice(0, MAX_ADDRS_PER_PEER)
       if (peer != null && addrs.length > 0) out.push({ id: peer.id.toMultihash().bytes, addrs })
     }
     return out
@@ -180,15 +187,20 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
   }
 
   // sessions end (restarts, resets, idle timeouts): while a torrent is
-  // incomplete, reconnect to the nodes it knows, each at most every 10 s
+  // incomplete, reconnect to the nodes it knows, each at most every 10 s;
+  // once complete, stay in touch with its seeders, so that a restarted seeder
+  // learns again who holds the image and points newcomers at them
   const maintain = setInterval(() => {
     for (const t of torrents.values()) {
-      if (t.superSeeder != null || t.store.have.full()) continue
+      if (t.superSeeder != null) continue
       const m = known.get(t.manifestId)
       if (m == null) continue
-      const wait = reconnectInterval(t.neighbours.length)
-      const due = [...m.values()].filter(src => Date.now() - src.lastTry >= wait).map(src => src.peerId)
-      const dials = chooseDials(samplePeers(due, due.length), { localId, neighbours: t.neighbours.length, dialling: diallingFor(t).size, maxNeighbours, busy: busy(t) })
+      const complete = t.store.have.full()
+      const wait = reconnectInterval(t.neighbours.length, complete)
+      const due = [...m.values()].filter(src => (!complete || src.anchor) && Date.now() - src.lastTry >= wait).map(src => src.peerId)
+      const dials = complete
+        ? due.filter(id => !busy(t)(id))
+        : chooseDials(samplePeers(due, due.length), { localId, neighbours: t.neighbours.length, dialling: diallingFor(t).size, maxNeighbours, busy: busy(t) })
       for (const id of dials) {
         const src = m.get(id) as Source & { lastTry: number }
         src.lastTry = Date.now()
@@ -241,7 +253,7 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
     },
     get: (id) => torrents.get(id),
     async connect (t, sources, signal) {
-      for (const s of sources) remember(t, s)
+      for (const s of sources) remember(t, s, true)
       await Promise.all(sources.map(async s => { await open(t, s, signal).catch((err: any) => { log(`could not open a session with ${s.peerId}: ${err.message}`) }) }))
     },
     async fetchManifest (manifestId, sources, signal) {
@@ -255,7 +267,7 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
           await writeMessage(stream, { type: 'manifest-request' })
           for (let r = await messages.next(); r.done !== true; r = await messages.next()) {
             if (r.value.type !== 'manifest') continue
-            const got = CID.create(1, 0x55, await sha256.digest(r.value.manifest)).toString()
+            const got = (await manifestCid(r.value.manifest)).toString()
             if (got !== manifestId) throw new WireDecodeError(`manifest bytes hash to ${got}`)
             return { manifestBytes: r.value.manifest, signature: r.value.signature }
           }

@@ -104,7 +104,15 @@ export function samplePeers<T> (candidates: readonly T[], max: number, random: (
   return a.slice(0, k)
 }
 
+/**
+ * A node that holds the whole image re-contacts its seeders only this often
+ * (so a restarted seeder learns who holds it without every host knocking
+ * every 10 s). @default 60000
+ */
+export const COMPLETE_RECONNECT_INTERVAL = 60_000
+
 /** Time to wait before dialling a known node again, given how many neighbours we have */
-export function reconnectInterval (neighbours: number): number {
+export function reconnectInterval (neighbours: number, complete = false): number {
+  if (complete) return COMPLETE_RECONNECT_INTERVAL
   return neighbours < MIN_NEIGHBOURS ? FAST_RECONNECT_INTERVAL : DEFAULT_RECONNECT_INTERVAL
 }

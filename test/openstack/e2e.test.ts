@@ -1,6 +1,6 @@
 import test from 'ava'
 import { createHash } from 'node:crypto'
-import { readFile, stat } from 'node:fs/promises'
+import { mkdir, readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createCluster } from '../../src/demo/cluster.js'
 import type { Cluster } from '../../src/demo/cluster.js'
@@ -45,7 +45,8 @@ test('e2e: a tagged Glance image lands byte-identical in _base/ of three peers a
   await c.startSeeder()
   const instances = [0, 1, 2].map(i => join(dir, `nova-${i}`))
   for (const [i, p] of instances.entries()) {
-    await c.startPeer(i, { args: ['--cache-driver', 'nova', '--instances-path', p] })
+    await mkdir(p, { recursive: true })
+    await c.startPeer(i, { args: ['--cache-driver', 'nova', '--instances-path', p, '--withdraw-grace', '0'] })
   }
   const logs = async (): Promise<string> => {
     const parts = [await readFile(join(dir, 'seeder', 'log.txt'), 'utf8').catch(() => '')]

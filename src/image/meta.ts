@@ -18,11 +18,6 @@ export interface ImageMeta {
   /** optional descriptive fields from the lister */
   name?: string
   diskFormat?: string
-}
-
-/** Stage 3: make an image downloadable and describe it */
-export interface ImageServer {
-  serve: (imageId: string, path: string, signal?: AbortSignal) => Promise<ImageMeta>
-  /** stop serving an image that was withdrawn */
-  unserve: (imageId: string) => Promise<void>
+  /** pinned (Glance property precache_pin=true): never evicted to make room */
+  pin?: boolean
 }
