@@ -21,22 +21,34 @@ import type { EventLoop } from './events.js'
  * resource of finite capacity.
  */
 export function maxMinRates (capacities: ArrayLike<number>, flows: number[][]): number[] {
-  const ids = flows.map((_, i) => i)
+  const width = Math.max(1, ...flows.map(f => f.length))
+  const res = new Int32Array(flows.length * width).fill(-1)
+  flows.forEach((f, i) => { f.forEach((r, k) => { res[i * width + k] = r }) })
   const rates = new Float64Array(flows.length)
-  fill(capacities, ids, i => flows[i], rates)
+  fill(Float64Array.from(capacities), Int32Array.from(flows.keys()), flows.length, res, width, rates)
   return [...rates]
 }
 
-function fill (capacities: ArrayLike<number>, active: number[], resOf: (f: number) => number[], out: Float64Array): void {
+/**
+ * Progressive filling over `count` active flows (ids in `active`), each with
+ * up to `width` resources in `res` (flow f's at res[f*width…], -1 = none).
+ */
+function fill (capacities: Float64Array, active: Int32Array, count: number, res: Int32Array, width: number, out: Float64Array): void {
   const R = capacities.length
-  // flows per finite resource, as one flat array with offsets
   const cnt = new Float64Array(R)
-  for (const f of active) for (const r of resOf(f)) if (capacities[r] !== Infinity) cnt[r]++
+  for (let a = 0; a < count; a++) {
+    const base = active[a] * width
+    for (let k = 0; k < width; k++) { const r = res[base + k]; if (r >= 0 && capacities[r] !== Infinity) cnt[r]++ }
+  }
   const offset = new Int32Array(R + 1)
   for (let r = 0; r < R; r++) offset[r + 1] = offset[r] + cnt[r]
-  const fill = offset.slice(0, R)
+  const pos = offset.slice(0, R)
   const flat = new Int32Array(offset[R])
-  for (const f of active) for (const r of resOf(f)) if (capacities[r] !== Infinity) flat[fill[r]++] = f
+  for (let a = 0; a < count; a++) {
+    const f = active[a]
+    const base = f * width
+    for (let k = 0; k < width; k++) { const r = res[base + k]; if (r >= 0 && capacities[r] !== Infinity) flat[pos[r]++] = f }
+  }
   const cap = new Float64Array(R)
   const heap = new IndexedHeap()
   for (let r = 0; r < R; r++) {
@@ -45,7 +57,7 @@ function fill (capacities: ArrayLike<number>, active: number[], resOf: (f: numbe
     heap.set(r, cap[r] / cnt[r])
   }
   let maxId = 0
-  for (const f of active) if (f > maxId) maxId = f
+  for (let a = 0; a < count; a++) if (active[a] > maxId) maxId = active[a]
   const frozen = new Uint8Array(maxId + 1)
   while (heap.size > 0) {
     const r = heap.pop()
@@ -56,8 +68,10 @@ function fill (capacities: ArrayLike<number>, active: number[], resOf: (f: numbe
       if (frozen[f] === 1) continue
       frozen[f] = 1
       out[f] = share
-      for (const r2 of resOf(f)) {
-        if (r2 === r || capacities[r2] === Infinity) continue
+      const base = f * width
+      for (let j = 0; j < width; j++) {
+        const r2 = res[base + j]
+        if (r2 < 0 || r2 === r || capacities[r2] === Infinity) continue
         cap[r2] -= share
         cnt[r2]--
         if (cnt[r2] > 0) heap.set(r2, Math.max(0, cap[r2]) / cnt[r2]); else heap.delete(r2)
@@ -65,7 +79,7 @@ function fill (capacities: ArrayLike<number>, active: number[], resOf: (f: numbe
     }
     cnt[r] = 0
   }
-  for (const f of active) if (frozen[f] !== 1) throw new RangeError(`flow ${f} crosses no resource of finite capacity`)
+  for (let a = 0; a < count; a++) if (frozen[active[a]] !== 1) throw new RangeError(`flow ${active[a]} crosses no resource of finite capacity`)
 }
 
 export type FlowDone = (flow: number, now: number) => void
@@ -85,10 +99,15 @@ export interface FlowNetwork {
   readonly recomputations: number
 }
 
+/** Most resources one flow crosses (sender uplink, receiver downlink, a shared CPU) */
+const WIDTH = 3
+
 export function createFlowNetwork (loop: EventLoop, init: { quantum?: number } = {}): FlowNetwork {
   const quantum = init.quantum ?? 0
-  const capacities: number[] = []
-  const res: number[][] = []
+  const capList: number[] = []
+  let capacities = new Float64Array(0)
+  let res = new Int32Array(1024 * WIDTH).fill(-1)
+  let slots = 0
   const remaining: number[] = []
   const rates: number[] = []
   const last: number[] = []
@@ -110,10 +129,11 @@ export function createFlowNetwork (loop: EventLoop, init: { quantum?: number } =
   const recompute = (now: number): void => {
     dirtyAt = Infinity
     recomputations++
-    const ids = [...active]
+    const ids = Int32Array.from(active)
     for (const f of ids) { remaining[f] -= rates[f] * (now - last[f]); last[f] = now }
-    if (out.length < res.length) out = new Float64Array(res.length * 2)
-    fill(capacities, ids, f => res[f], out)
+    if (capacities.length !== capList.length) capacities = Float64Array.from(capList)
+    if (out.length < slots) out = new Float64Array(slots * 2)
+    fill(capacities, ids, ids.length, res, WIDTH, out)
     for (const f of ids) {
       if (out[f] !== rates[f]) { rates[f] = out[f]; schedule(f) }
     }
@@ -144,11 +164,13 @@ export function createFlowNetwork (loop: EventLoop, init: { quantum?: number } =
   })
 
   return {
-    addResource (capacity) { capacities.push(capacity); return capacities.length - 1 },
-    setCapacity (r, capacity) { capacities[r] = capacity; markDirty(loop.now) },
+    addResource (capacity) { capList.push(capacity); return capList.length - 1 },
+    setCapacity (r, capacity) { capList[r] = capacity; capacities = new Float64Array(0); markDirty(loop.now) },
     start (resources, bytes, done) {
-      const f = free.pop() ?? res.length
-      res[f] = resources
+      if (resources.length > WIDTH) throw new RangeError(`a flow crosses at most ${WIDTH} resources`)
+      const f = free.pop() ?? slots++
+      if (res.length < slots * WIDTH) { const grown = new Int32Array(res.length * 2).fill(-1); grown.set(res); res = grown }
+      for (let k = 0; k < WIDTH; k++) res[f * WIDTH + k] = k < resources.length ? resources[k] : -1
       remaining[f] = bytes
       rates[f] = 0
       last[f] = loop.now

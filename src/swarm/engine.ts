@@ -222,11 +222,14 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
       await writeMessage(stream, { type: 'hello', manifestId: first.value.manifestId, seeder: t.superSeeder != null })
       remember(t, { peerId: remote, addrs: [] }) // dialled later by peer id (addresses from identify)
       if (!t.has(remote) && !admitSession({ seeder: t.superSeeder != null, sessions: t.neighbours.length, maxBlockPeers, maxNeighbours })) {
-        // full: pass on other nodes to fetch from, and end the stream
+        // full: pass on other nodes to fetch from, answer a node that only
+        // wants the signed manifest, and end the stream
+        t.turnedAway++
         const peers = await peerListFor(t, remote)
         if (peers.length > 0) await writeMessage(stream, { type: 'peers', peers })
+        const next = await Promise.race([messages.next(), new Promise<undefined>(resolve => { signal.addEventListener('abort', () => { resolve(undefined) }, { once: true }) })])
+        if (next?.done === false && next.value.type === 'manifest-request') await writeMessage(stream, { type: 'manifest', manifest: t.manifestBytes, signature: t.signature })
         await stream.close()
-        t.turnedAway++
         return
       }
       t.attach(stream, messages, remote, { outbound: false, peers: await peerListFor(t, remote) })
