@@ -48,7 +48,7 @@ async function once (size: number, blockSize?: string): Promise<Record<string, n
     return { sizeBytes: size, seconds, MBps: size / 1e6 / seconds, peerPeakRssMB: p.hwmKiB / 1024, seederPeakRssMB: s.hwmKiB / 1024, peerCpuSeconds: p.cpuSeconds, seederCpuSeconds: s.cpuSeconds, verified }
   } finally {
     await c.stop()
-    await rm(dir, { recursive: true, force: true })
+    if (process.env.PRECACHE_BENCH_KEEP == null) await rm(dir, { recursive: true, force: true }); else process.stderr.write(`kept ${dir}\n`)
   }
 }
 

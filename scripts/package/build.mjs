@@ -42,7 +42,8 @@ await build({
   format: 'cjs',
   target: 'node24',
   // import.meta does not exist in CommonJS: give it the executable's own URL
-  define: { 'import.meta.url': '__precacheSelfUrl' },
+  // and the release, which src/net/version.ts otherwise reads from package.json
+  define: { 'import.meta.url': '__precacheSelfUrl', __PRECACHE_RELEASE__: JSON.stringify(pkg.version) },
   banner: { js: 'var __precacheSelfUrl = require("node:url").pathToFileURL(__filename).href;' },
   logLevel: 'warning',
   legalComments: 'none'

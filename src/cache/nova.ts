@@ -133,6 +133,10 @@ export function novaCacheDriver (init: NovaCacheInit, components: { log: Logger 
       components.log('placed base file', { image: meta.imageId, path, format: info.format, converted: !sameBytes })
       return { path, sameBytes }
     },
+    async lookup (meta: ImageMeta): Promise<StoredImage | undefined> {
+      const e = (await getLedger()).get(meta.imageId)
+      return e != null && e.sha256 === meta.sha256 && await ours(meta.imageId) ? { path: e.path, sameBytes: e.sameBytes } : undefined
+    },
     async has (meta: ImageMeta): Promise<boolean> {
       const e = (await getLedger()).get(meta.imageId)
       if (e != null) return e.sha256 === meta.sha256 && await ours(meta.imageId)

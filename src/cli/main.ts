@@ -3,22 +3,24 @@ import '../util/polyfill.js'
 import '../backends.js'
 import { Command } from 'commander'
 import { exitWithError } from './fatal.js'
+import { versionLine } from '../roles/version.js'
 import { seederCommand } from './seeder.js'
 import { peerCommand } from './peer.js'
 import { keygenCommand } from './keygen.js'
 import { demoCommand } from './demo.js'
 import { listCommand } from './list.js'
+import { refreshCommand, statusCommand } from './status.js'
 import { configReference } from '../config/reference.js'
 
 const program = new Command('precache')
   .description('Pre-cache VM images on every compute host, peer-to-peer.\n\n' +
     'Run `precache seeder` on a controller and `precache peer` on each compute host.\n' +
     'Try `precache demo` for a local run with one seeder and four peers.')
-  .version('0.1.0')
+  .version(versionLine(), '-V, --version', 'print the release and the wire-protocol version')
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride()
 
-for (const make of [seederCommand, peerCommand, listCommand, keygenCommand, demoCommand]) {
+for (const make of [seederCommand, peerCommand, listCommand, statusCommand, refreshCommand, keygenCommand, demoCommand]) {
   program.addCommand(make().exitOverride())
 }
 

@@ -24,11 +24,12 @@ export function selfArgs (args: string[]): string[] {
 }
 
 /** Starts `precache ...args` (this program, see {@link selfArgs}, or `executable`) with its output going to `logFile` */
-export function startCli (name: string, args: string[], logFile: string, executable?: string): Child {
+export function startCli (name: string, args: string[], logFile: string, executable?: string, env?: Record<string, string>): Child {
   const fd = openSync(logFile, 'a')
+  const options = { stdio: ['ignore', fd, fd] as any, env: env != null ? { ...process.env, ...env } : undefined }
   const proc = executable != null
-    ? spawn(executable, args, { stdio: ['ignore', fd, fd] })
-    : spawn(process.execPath, selfArgs(args), { stdio: ['ignore', fd, fd] })
+    ? spawn(executable, args, options)
+    : spawn(process.execPath, selfArgs(args), options)
   closeSync(fd)
   const exited = new Promise<number | null>(resolve => { proc.once('exit', code => { resolve(code) }) })
   return { name, proc, logFile, exited }

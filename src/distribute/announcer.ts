@@ -46,7 +46,9 @@ export async function createAnnouncer (components: { node: PrecacheNode, log: Lo
   const publish = async (a: Announcement): Promise<void> => {
     try {
       const { recipients } = await pubsub.publish(init.topic, encodeAnnouncement(a))
-      log(`published ${a.type}`, { recipients: recipients.length, subscribers: subscribers() })
+      // the periodic catalogue is routine; a cache or withdraw is news
+      const note = a.type === 'catalogue' ? log.debug : log
+      note(`published ${a.type}`, { recipients: recipients.length, subscribers: subscribers() })
     } catch (err: any) {
       log.warn(`could not publish ${a.type}: ${err.message}`)
     }

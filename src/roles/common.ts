@@ -9,6 +9,8 @@ import { createNode } from '../net/node.js'
 import type { PrecacheNode } from '../net/node.js'
 import { loadIdentity, warnIfShared } from '../net/identity.js'
 import { checkListen } from '../net/listen.js'
+import { createRefusedLog } from '../net/refused.js'
+import { agentVersion, versionLine, watchVersions } from './version.js'
 import { lockStateDir, userName } from './lock.js'
 import type { StateLock } from './lock.js'
 import { readSwarmKey } from '../net/swarm-key.js'
@@ -37,19 +39,28 @@ export async function startBase (config: Config, defaultListen: string, log: Log
   await checkListen(listen)
   let node: PrecacheNode
   try {
-    node = await createNode({ swarmKey, privateKey, listen, announce: config.DEFAULT.announce })
+    node = await createNode({ swarmKey, privateKey, listen, announce: config.DEFAULT.announce, agentVersion: agentVersion(), onInboundHandshakeFailure: createRefusedLog(log) })
   } catch (err: any) {
     throw new ListenError(`cannot listen on ${listen.join(', ')}: ${String(err.message)}`)
   }
+  watchVersions(node, log)
   const swarm = await createSwarm({ node, log: log.child('swarm') }, {
     requestsPerPeer: config.swarm.requests_per_peer,
     maxNeighbours: config.swarm.max_neighbours,
     uploadRate: config.swarm.upload_rate,
     downloadRate: config.swarm.download_rate,
-    maxBlockPeers: config.seeder.max_block_peers
+    maxBlockPeers: config.seeder.max_block_peers,
+    data: { encryption: config.swarm.data_encryption, enabled: config.swarm.data_channel, port: config.swarm.data_port, host: config.swarm.data_host ?? bindHost(listen) }
   })
-  log(`node ${node.peerId.toString()} on host ${hostname()} listening`, { peerId: node.peerId.toString(), host: hostname(), addrs: node.getMultiaddrs().map(a => a.toString()) })
+  log(`node ${node.peerId.toString()} on host ${hostname()} listening, ${versionLine()}`, { peerId: node.peerId.toString(), host: hostname(), addrs: node.getMultiaddrs().map(a => a.toString()) })
   return { node, swarm, privateKey, lock }
+}
+
+/** The one IP address the libp2p listeners bind, for the bulk channel too; every address otherwise */
+function bindHost (listen: string[]): string | undefined {
+  const hosts = new Set(listen.map(a => /^\/(ip4|ip6)\/([^/]+)/.exec(a)?.[2] ?? '::'))
+  const [only] = hosts
+  return hosts.size === 1 && only !== '0.0.0.0' && only !== '::' ? only : undefined
 }
 
 /** Writes a JSON snapshot atomically every second while `snapshot` returns one */

@@ -56,9 +56,21 @@ async function signedManifest (c: DownloadComponents, meta: ImageMeta, signal: A
  * again after it was released) and rejoins its swarm, so that the seeder can
  * point newcomers at this host. Resolves with true when the image is in place.
  */
-export async function reseed (c: DownloadComponents, meta: ImageMeta): Promise<boolean> {
-  const p = c.store.get(meta.imageId)
-  if (p == null || p.manifestId !== meta.manifestId || !await c.driver.has(meta)) return false
+export async function reseed (c: DownloadComponents, meta: ImageMeta, seeder: string, pinned: boolean): Promise<boolean> {
+  let p = c.store.get(meta.imageId)
+  if (p == null || p.manifestId !== meta.manifestId) {
+    // placed by a peer that was killed before it recorded it: adopt it, never place it twice
+    const found = await c.driver.lookup?.(meta)
+    if (found == null) return false
+    p = { manifestId: meta.manifestId, seeder, state: 'placed', size: meta.size, path: found.path, sameBytes: found.sameBytes, pinned, lastAnnounced: Date.now() }
+    await c.store.update(meta.imageId, p, meta.manifestId)
+    await rm(join(c.driver.stagingDir(), `${meta.manifestId}.progress`), { force: true })
+    c.log(`image ${meta.imageId} was placed before a restart but not recorded: adopting it`, { path: found.path })
+  } else if (!await c.driver.has(meta)) {
+    return false
+  } else if (c.store.downloads().some(([id]) => id === meta.manifestId)) {
+    await c.store.setDownload(meta.manifestId, undefined) // killed after placing it, before this was forgotten
+  }
   if (p.sameBytes !== true || p.path == null || c.swarm.get(meta.manifestId) != null) return true
   const signed = await c.store.loadManifest(meta.manifestId)
   if (signed == null) return true
@@ -139,7 +151,7 @@ export async function downloadImage (c: DownloadComponents, meta: ImageMeta, see
       abort.addEventListener('abort', () => { reject(abort.reason) }, { once: true })
     })])
     throwIfAborted(abort)
-    c.log(`image ${meta.imageId}: all ${store.have.size} blocks verified, checking the whole image`, { seconds: (Date.now() - started) / 1000 })
+    c.log.debug(`image ${meta.imageId}: all ${store.have.size} blocks verified, checking the whole image`, { seconds: (Date.now() - started) / 1000 })
     try {
       await store.verifyWhole(signal)
     } catch (err) {
@@ -152,8 +164,7 @@ export async function downloadImage (c: DownloadComponents, meta: ImageMeta, see
     const previous = c.store.get(meta.imageId)
     const placed = await c.driver.store(meta, store.partPath, signal)
     await store.finish()
-    await c.store.update(meta.imageId, { manifestId: meta.manifestId, seeder, state: 'placed', size: meta.size, path: placed.path, sameBytes: placed.sameBytes, pinned, lastAnnounced: Date.now() })
-    await c.store.setDownload(meta.manifestId, undefined)
+    await c.store.update(meta.imageId, { manifestId: meta.manifestId, seeder, state: 'placed', size: meta.size, path: placed.path, sameBytes: placed.sameBytes, pinned, lastAnnounced: Date.now() }, meta.manifestId)
     if (previous != null && previous.manifestId !== meta.manifestId) {
       await c.swarm.remove(previous.manifestId)
       await c.store.removeManifest(previous.manifestId)

@@ -29,6 +29,8 @@ export interface ImageStatus {
   blocks: number
   have: number
   receivedBytes: number
+  /** of receivedBytes, the bytes that crossed bulk channels */
+  receivedBulkBytes: number
   sentBytes: number
   /** bytes of this download received from seeders and from other peers */
   fromSeeders: number
@@ -163,6 +165,7 @@ export function createLifecycle (components: { dl: DownloadComponents, jobs: Map
           blocks: t?.store.have.size ?? 0,
           have: t?.store.have.count() ?? 0,
           receivedBytes: t?.ledger.totalReceived ?? 0,
+          receivedBulkBytes: t?.ledger.receivedOverBulk ?? 0,
           sentBytes: t?.ledger.totalSent ?? 0,
           fromSeeders,
           fromPeers,

@@ -38,8 +38,11 @@ export interface StoredImage {
 export interface PeerStore {
   get: (imageId: string) => StoredImage | undefined
   all: () => Array<[string, StoredImage]>
-  /** changes one record (undefined deletes it) and resolves once the change is on disk */
-  update: (imageId: string, next: StoredImage | undefined) => Promise<void>
+  /**
+   * changes one record (undefined deletes it) and resolves once the change is
+   * on disk; `finished` names a download whose record goes in the same write
+   */
+  update: (imageId: string, next: StoredImage | undefined, finished?: string) => Promise<void>
   /** downloads in progress, by manifest id */
   downloads: () => Array<[string, StoredDownload]>
   /** records (or, with undefined, forgets) a download in progress */
@@ -98,9 +101,10 @@ export async function openPeerStore (stateDir: string, log: Logger): Promise<Pee
   return {
     get: (id) => images.get(id),
     all: () => [...images.entries()],
-    async update (id, next) {
+    async update (id, next, finished) {
       if (next == null) images.delete(id)
       else images.set(id, next)
+      if (finished != null) downloads.delete(finished)
       await save()
     },
     downloads: () => [...downloads.entries()],

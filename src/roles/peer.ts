@@ -20,9 +20,13 @@ import { downloadImage, removeStrayPartials, reseed } from './download.js'
 import type { DownloadComponents } from './download.js'
 import { createLifecycle } from './lifecycle.js'
 import type { Job } from './lifecycle.js'
-import { explainDialError } from '../net/swarm-key.js'
+import { keepSeedersConnected } from './seeder-link.js'
 import { metrics } from '../ops/metrics.js'
+import { RELEASE } from './version.js'
 import { startMetricsServer } from '../ops/metrics-server.js'
+import { startReporter } from './reporter.js'
+import type { ImageReport } from '../distribute/report.js'
+import { hostLabels } from '../distribute/selector.js'
 
 /** First retry delay after a failed download (doubles up to 5 min). @default 5000 */
 export const DEFAULT_RETRY = 5000
@@ -42,6 +46,7 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
     return { ma, id }
   })
   const trusted: string[] = config.peer.trusted_seeders ?? seeders.map(s => s.id)
+  const labels = hostLabels(config.peer.labels ?? [])
   const driver = cacheDrivers.get(config.peer.cache_driver)({ config, log: log.child('cache') })
   await driver.validate?.()
   const { node, swarm } = await startBase(config, '/ip4/0.0.0.0/tcp/4002', log, 'peer')
@@ -58,6 +63,32 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
   const lifecycle = createLifecycle({ dl, jobs, log }, { grace: config.cache.withdraw_grace })
   await removeStrayPartials(dl)
 
+  const reportOf = (j: Job): ImageReport => {
+    const t = swarm.get(j.meta.manifestId)
+    const trustedIds = new Set(trusted)
+    const byPeer = Object.entries(t?.ledger.byPeer() ?? {})
+    const fromSeeders = byPeer.filter(([id]) => trustedIds.has(id)).reduce((n, [, e]) => n + e.received, 0)
+    const r: ImageReport = {
+      imageId: j.meta.imageId,
+      state: j.state,
+      size: j.meta.size,
+      have: t?.store.have.count() ?? (j.state === 'cached' ? Math.max(1, Math.ceil(j.meta.size / j.meta.blockSize)) : 0),
+      blocks: t?.store.have.size ?? Math.max(1, Math.ceil(j.meta.size / j.meta.blockSize)),
+      fromSeeders,
+      fromPeers: (t?.ledger.totalReceived ?? 0) - fromSeeders,
+      reusedBytes: 0,
+      seconds: j.seconds ?? (Date.now() - j.started) / 1000
+    }
+    if (j.error != null) r.error = j.error
+    return r
+  }
+  const reporter = startReporter({ node, log: log.child('report') }, {
+    seeders,
+    interval: config.peer.report_interval,
+    labels,
+    snapshot: () => [...jobs.values()].map(reportOf)
+  })
+
   const start = (meta: ImageMeta, seeder: string, attempt = 0): void => {
     const prev = jobs.get(meta.imageId)
     if (prev?.meta.manifestId === meta.manifestId) {
@@ -69,17 +100,19 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
     jobs.set(meta.imageId, job)
     const run = async (): Promise<void> => {
       await lifecycle.announced(meta, isPinned(meta))
-      if (await reseed(dl, meta)) { job.state = 'cached'; job.seconds = 0; log(`image ${meta.imageId} already in place: serving it`); return }
+      if (await reseed(dl, meta, seeder, isPinned(meta))) { job.state = 'cached'; job.seconds = 0; log(`image ${meta.imageId} already in place: serving it`); return }
       log(`downloading image ${meta.imageId}`, { size: meta.size, manifest: meta.manifestId })
       await downloadImage(dl, meta, seeder, AbortSignal.any([job.controller.signal, stopping.signal]), job.report, isPinned(meta))
       job.state = 'cached'
       job.seconds = (Date.now() - job.started) / 1000
       metrics.downloaded(job.seconds)
+      reporter.changed()
     }
     run().catch((err: any) => {
       if (job.controller.signal.aborted || stopping.signal.aborted) return
       job.state = 'failed'
       job.error = err.message
+      reporter.changed()
       const delay = Math.min(300_000, DEFAULT_RETRY * 2 ** attempt)
       log.error(`image ${meta.imageId}: ${err.message} (retrying in ${delay / 1000}s)`)
       setTimeout(() => { if (jobs.get(meta.imageId) === job && !stopping.signal.aborted) start(meta, seeder, attempt + 1) }, delay).unref()
@@ -115,22 +148,13 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
   const subscriber = createSubscriber({ node, log: log.child('distribute') }, { topic: config.DEFAULT.topic, trusted, onAnnouncement })
 
   // keep a connection to every seeder (the catalogue is requested on connect)
-  const dialSeeders = async (): Promise<void> => {
-    for (const s of seeders) {
-      if (node.getConnections().some(c => c.remotePeer.toString() === s.id)) continue
-      await node.dial(s.ma, { signal: AbortSignal.timeout(10_000) }).catch((err: any) => {
-        log.warn(`cannot reach seeder ${s.ma.toString()}: ${explainDialError(err)} (retrying)`)
-      })
-    }
-  }
-  await dialSeeders()
-  const redial = setInterval(() => { void dialSeeders() }, 5000)
+  const seederLink = keepSeedersConnected({ node, log }, seeders)
   const maintain = driver.maintain != null
     ? setInterval(() => { void driver.maintain?.(stopping.signal, id => store.get(id)?.state !== 'released').catch((err: any) => { log.warn(`cache maintenance: ${err.message}`) }) }, 60_000)
     : undefined
 
   metrics.setSeeders(trusted)
-  metrics.setSource('peer', {
+  metrics.setSource('peer', RELEASE, {
     imagesByState: () => countBy(lifecycle.status(space.waiting()).map(i => i.state)),
     connectedPeers: () => node.getConnections().length,
     sessions: () => swarm.torrents().reduce((n, t) => n + t.neighbours.length, 0)
@@ -140,6 +164,7 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
   const stopStatus = startStatusFile(config.DEFAULT.status_file, () => ({
     role: 'peer',
     peerId: node.peerId.toString(),
+    data: swarm.data(),
     seeders: seeders.map(s => ({ peerId: s.id, connected: node.getConnections().some(c => c.remotePeer.toString() === s.id), catalogues: 0, complete: false, ...views.get(s.id) })),
     cache: { bytes: cachedBytes(), maxBytes: config.cache.max_bytes, minFree: config.cache.min_free, waiting: space.waiting() },
     images: lifecycle.status(space.waiting())
@@ -149,10 +174,11 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
     peerId: node.peerId.toString(),
     async stop () {
       stopping.abort()
-      clearInterval(redial)
+      seederLink.stop()
       if (maintain != null) clearInterval(maintain)
       lifecycle.stop()
       subscriber.stop()
+      reporter.stop()
       await metricsServer?.close()
       await stopStatus()
       await swarm.stop()

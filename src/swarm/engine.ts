@@ -18,6 +18,7 @@ import { DEFAULT_REQUEST_TIMEOUT } from './session.js'
 import type { BlockStore } from './store.js'
 import { BLOCK_PROTOCOL, MAX_ADDR_BYTES, MAX_ADDRS_PER_PEER, MAX_PEERS, type Message } from './wire.js'
 import { admitSession, chooseDials, DEFAULT_MAX_BLOCK_PEERS, PEER_SAMPLE, reconnectInterval, samplePeers } from './policy.js'
+import { createDataPath, type DataPathInit, type DataPathStatus } from './data-path.js'
 
 /** @default 8 */
 export const DEFAULT_REQUESTS_PER_PEER = 8
@@ -46,6 +47,14 @@ export interface SwarmInit {
   requestTimeout?: number
   /** block sessions a seeder serves at once (see policy.ts). @default 32 */
   maxBlockPeers?: number
+  /** bulk channel settings (SPEC.md, Bulk channel) */
+  data?: Pick<DataPathInit, 'encryption' | 'enabled' | 'host' | 'port' | 'strike' | 'isBanned'>
+}
+
+/** The IP address in a connection's remote multiaddr (undefined for other kinds of address) */
+export function ipOf (addr: { toString: () => string } | undefined): string | undefined {
+  const m = /^\/(ip4|ip6)\/([^/]+)\//.exec(addr?.toString() ?? '')
+  return m?.[2]
 }
 
 export interface SwarmComponents { node: PrecacheNode, log: Logger }
@@ -69,6 +78,8 @@ export interface Swarm {
   fetchManifest: (manifestId: string, sources: Source[], signal?: AbortSignal) => Promise<{ manifestBytes: Uint8Array, signature: Uint8Array }>
   remove: (manifestId: string) => Promise<void>
   torrents: () => Torrent[]
+  /** the bulk channel's state, for the status file */
+  data: () => DataPathStatus
   stop: () => Promise<void>
 }
 
@@ -89,6 +100,13 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
   const busy = (t: Torrent) => (id: string): boolean => t.has(id) || diallingFor(t).has(id)
   const upload = createTokenBucket({ rate: init.uploadRate ?? 0 })
   const download = createTokenBucket({ rate: init.downloadRate ?? 0 })
+  const dataPath = await createDataPath({
+    ...init.data,
+    localPeerId: node.peerId.toMultihash().bytes,
+    peerIdText: (bytes) => peerIdFromMultihash(Digest.decode(bytes)).toString(),
+    log: log.child('data')
+  })
+  const remoteHostOf = (peerId: string): string | undefined => ipOf(node.getConnections(peerIdFromString(peerId))[0]?.remoteAddr)
 
   const dialTarget = (src: Source): any => src.addrs.length > 0
     ? src.addrs.map(a => multiaddr(a.includes('/p2p/') ? a : `${a}/p2p/${src.peerId}`))
@@ -150,7 +168,7 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
       const stream = await node.dialProtocol(dialTarget(src), BLOCK_PROTOCOL, { signal: controller.signal, maxOutboundStreams: 1024 } as any)
       try {
         const messages = await handshake(stream, t.manifestId, t.superSeeder != null, controller.signal)
-        t.attach(stream, messages, src.peerId, { outbound: true, peers: await peerListFor(t, src.peerId) })
+        t.attach(stream, messages, src.peerId, { outbound: true, peers: await peerListFor(t, src.peerId), remoteHost: remoteHostOf(src.peerId) })
       } catch (err) {
         stream.abort(err as Error)
         throw err
@@ -165,7 +183,7 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
     const d = diallingFor(t)
     d.add(src.peerId)
     open(t, src)
-      .catch((err: any) => { log(`could not ${what} ${src.peerId}: ${err.message}`) })
+      .catch((err: any) => { log.debug(`could not ${what} ${src.peerId}: ${err.message}`) })
       .finally(() => { d.delete(src.peerId) })
   }
 
@@ -232,7 +250,7 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
         await stream.close()
         return
       }
-      t.attach(stream, messages, remote, { outbound: false, peers: await peerListFor(t, remote) })
+      t.attach(stream, messages, remote, { outbound: false, peers: await peerListFor(t, remote), remoteHost: ipOf(connection.remoteAddr) })
     } catch (err: any) {
       log(`rejected a stream from ${remote}: ${err.message}`)
       stream.abort(err)
@@ -249,6 +267,7 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
         upload,
         download,
         log: log.child(a.store.manifest.imageId),
+        dataPath,
         onPeers: (peers) => { onPeers(t, peers) }
       })
       torrents.set(a.manifestId, t)
@@ -257,7 +276,7 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
     get: (id) => torrents.get(id),
     async connect (t, sources, signal) {
       for (const s of sources) remember(t, s, true)
-      await Promise.all(sources.map(async s => { await open(t, s, signal).catch((err: any) => { log(`could not open a session with ${s.peerId}: ${err.message}`) }) }))
+      await Promise.all(sources.map(async s => { await open(t, s, signal).catch((err: any) => { log.debug(`could not open a session with ${s.peerId}: ${err.message}`) }) }))
     },
     async fetchManifest (manifestId, sources, signal) {
       const errors: string[] = []
@@ -293,10 +312,12 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
       await t.store.close()
     },
     torrents: () => [...torrents.values()],
+    data: () => dataPath.status(),
     async stop () {
       clearInterval(maintain)
       for (const id of [...torrents.keys()]) await swarm.remove(id)
       await node.unhandle(BLOCK_PROTOCOL)
+      await dataPath.close()
     }
   }
   return swarm

@@ -116,3 +116,13 @@ export function reconnectInterval (neighbours: number, complete = false): number
   if (complete) return COMPLETE_RECONNECT_INTERVAL
   return neighbours < MIN_NEIGHBOURS ? FAST_RECONNECT_INTERVAL : DEFAULT_RECONNECT_INTERVAL
 }
+
+/**
+ * Where a seeder's super-seeding first pass starts: a hash of its peer id, so
+ * several seeders of one image start at different blocks without configuration
+ */
+export function firstPassStart (peerId: string, blockCount: number): number {
+  let h = 0x811c9dc5
+  for (let i = 0; i < peerId.length; i++) { h ^= peerId.charCodeAt(i); h = Math.imul(h, 0x01000193) >>> 0 }
+  return h % Math.max(1, blockCount)
+}

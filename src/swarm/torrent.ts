@@ -7,7 +7,7 @@ import type { Stream } from '@libp2p/interface'
 import { createLedger } from './ledger.js'
 import type { Ledger } from './ledger.js'
 import { createPicker } from './picker.js'
-import { requestLimit } from './policy.js'
+import { firstPassStart, requestLimit } from './policy.js'
 import { createSession } from './session.js'
 import type { Session } from './session.js'
 import { createSuperSeeder } from './superseed.js'
@@ -17,6 +17,7 @@ import type { BlockStore } from './store.js'
 import type { TokenBucket } from './token-bucket.js'
 import type { Logger } from '../log.js'
 import type { Message } from './wire.js'
+import type { DataPath } from './data-path.js'
 
 export type PeerList = Array<{ id: Uint8Array, addrs: Uint8Array[] }>
 
@@ -37,6 +38,8 @@ export interface TorrentInit {
   log: Logger
   /** our own peer id */
   localId: string
+  /** bulk channels for block payloads (absent: all over libp2p) */
+  dataPath?: DataPath
   /** a neighbour told us of other nodes on this manifest */
   onPeers: (peers: PeerList) => void
 }
@@ -61,7 +64,7 @@ export interface Torrent {
    * after the bitfield. When a session with `remote` exists already (both
    * sides dialled at once) the stream opened by the lower peer id wins.
    */
-  attach: (stream: Stream, messages: AsyncIterator<Message>, remote: string, opts: { outbound: boolean, peers: PeerList }) => void
+  attach: (stream: Stream, messages: AsyncIterator<Message>, remote: string, opts: { outbound: boolean, peers: PeerList, remoteHost?: string }) => void
   has: (remote: string) => boolean
   /** closes every session */
   stop: () => void
@@ -79,7 +82,7 @@ export function createTorrent (init: TorrentInit): Torrent {
   if (store.have.full()) resolveComplete()
 
   const superSeeder = init.superSeed
-    ? createSuperSeeder({ blockCount: n, offer: (peer, index) => sessions.get(peer)?.have(index) })
+    ? createSuperSeeder({ blockCount: n, firstPassStart: firstPassStart(init.localId, n), offer: (peer, index) => sessions.get(peer)?.have(index) })
     : undefined
   const tick = superSeeder != null ? setInterval(() => { superSeeder.tick() }, 1000) : undefined
   tick?.unref()
@@ -96,6 +99,7 @@ export function createTorrent (init: TorrentInit): Torrent {
     upload: init.upload,
     download: init.download,
     ledger,
+    dataPath: init.dataPath,
     log: init.log,
     signal: controller.signal,
     onBlock (index, from) {
@@ -129,7 +133,7 @@ export function createTorrent (init: TorrentInit): Torrent {
     get peakNeighbours () { return peak },
     get neighbours () { return [...sessions.keys()] },
     has: (remote) => sessions.has(remote),
-    attach (stream, messages, remote, { outbound, peers }) {
+    attach (stream, messages, remote, { outbound, peers, remoteHost }) {
       const existing = sessions.get(remote)
       if (existing != null) {
         const initiator = outbound ? init.localId : remote
@@ -137,9 +141,15 @@ export function createTorrent (init: TorrentInit): Torrent {
         if (initiator !== lower) { stream.abort(new Error('duplicate session')); return }
         existing.close()
       }
-      const session = createSession(stream, messages, remote, ctx)
+      const session = createSession(stream, messages, remote, ctx, { outbound, remoteHost })
       sessions.set(remote, session)
       peak = Math.max(peak, sessions.size)
+      // data_encryption, and a bulk channel grant from the side that accepted the stream
+      const offer = init.dataPath?.offer(remote, !outbound, (socket, rest) => { session.attachBulk(socket, rest) })
+      if (offer != null) {
+        if (offer.grant != null) session.granted(offer.grant)
+        session.send(offer.message)
+      }
       // a super-seeder reveals blocks one by one instead of a full bitfield
       const bits = superSeeder != null ? new Uint8Array(Math.ceil(n / 8)) : store.have.toBytes()
       session.send({ type: 'bitfield', count: n, bits })

@@ -32,7 +32,7 @@ export interface Refusal { reason: string, peerId?: string }
 
 export interface BulkListenerInit {
   encryption: DataEncryption
-  /** address to bind. @default '0.0.0.0' */
+  /** address to bind. @default '::' (every address, IPv4 and IPv6) */
   host?: string
   /** port to bind; 0 = any free port. @default 0 */
   port?: number
@@ -159,7 +159,7 @@ export async function createBulkListener (init: BulkListenerInit): Promise<BulkL
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
-    server.listen(init.port ?? 0, init.host ?? '0.0.0.0', () => { server.off('error', reject); resolve() })
+    server.listen(init.port ?? 0, init.host ?? '::', () => { server.off('error', reject); resolve() })
   })
   const sweep = setInterval(() => {
     const now = Date.now()
