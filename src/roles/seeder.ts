@@ -13,9 +13,14 @@ import type { ImageMeta } from '../image/meta.js'
 import { createAnnouncer } from '../distribute/announcer.js'
 import type { Logger } from '../log.js'
 import { startBase, startStatusFile } from './common.js'
+import { errorMessage } from '../errors.js'
 import { openGeneration } from './generation.js'
 import { metrics } from '../ops/metrics.js'
+import { RELEASE } from './version.js'
 import { startMetricsServer } from '../ops/metrics-server.js'
+import { handleReports } from '../distribute/report.js'
+import { createFleet } from './fleet.js'
+import { startAdminServer } from './admin.js'
 
 /** First retry delay after a failed listing. @default 15000 */
 export const DEFAULT_LIST_RETRY = 15_000
@@ -25,6 +30,8 @@ export interface Seeder {
   addrs: string[]
   /** one List → Fetch → Serve → Distribute pass */
   runOnce: (signal?: AbortSignal) => Promise<void>
+  /** a pass now (after the one running, if any), then the next after `interval` */
+  refresh: () => Promise<{ images: number }>
   stop: () => Promise<void>
 }
 
@@ -52,12 +59,12 @@ export async function startSeeder (config: Config, log: Logger): Promise<Seeder>
       listed = await lister.list(signal)
       failures = 0
       metrics.listing(true)
-    } catch (err: any) {
+    } catch (err) {
       failures++
       metrics.listing(false)
       // a failed listing is no authority: peers withdraw nothing while the catalogue is incomplete
       announcer.settle(generations.current(), false)
-      log.error(`listing images failed (keeping the previous ${current.length}): ${err.message}`)
+      log.error(`listing images failed (keeping the previous ${current.length}): ${errorMessage(err)}`)
       throw err
     }
     const wanted = new Set(listed.map(i => i.id))
@@ -81,10 +88,10 @@ export async function startSeeder (config: Config, log: Logger): Promise<Seeder>
           log(`serving image ${image.id}`, { size: meta.size, manifest: meta.manifestId })
           await announcer.cache(meta)
         }
-      } catch (err: any) {
+      } catch (err) {
         if (signal?.aborted === true) throw err
         metrics.fetchError()
-        log.error(`image ${image.id}: ${err.message} (will retry next period)`)
+        log.error(`image ${image.id}: ${errorMessage(err)} (will retry next period)`)
       }
     }
     // the catalogue now answers for this listing only if every listed image is in it
@@ -93,25 +100,50 @@ export async function startSeeder (config: Config, log: Logger): Promise<Seeder>
     announcer.settle(complete ? await generations.next() : generations.current(), complete)
   }
 
-  metrics.setSource('seeder', {
+  metrics.setSource('seeder', RELEASE, {
     imagesByState: () => ({ served: announcer.catalogue().length }),
     connectedPeers: () => node.getConnections().length,
     sessions: () => swarm.torrents().reduce((n, t) => n + t.neighbours.length, 0)
   })
   const metricsServer = await startMetricsServer(config.DEFAULT.metrics_listen, metrics, log)
 
-  const schedule = (ms: number): void => {
-    timer = setTimeout(() => {
-      running = runOnce(controller.signal)
-        .then(() => { schedule(config.seeder.interval) })
-        .catch(() => { if (!controller.signal.aborted) schedule(Math.min(config.seeder.interval, DEFAULT_LIST_RETRY * 2 ** Math.min(failures - 1, 6))) })
-    }, ms)
+  const pass = async (): Promise<void> => {
+    if (timer != null) clearTimeout(timer)
+    const p = runOnce(controller.signal)
+    running = p.then(() => { schedule(config.seeder.interval) },
+      () => { if (!controller.signal.aborted) schedule(Math.min(config.seeder.interval, DEFAULT_LIST_RETRY * 2 ** Math.min(failures - 1, 6))) })
+    await p
   }
+  const schedule = (ms: number): void => {
+    if (timer != null) clearTimeout(timer)
+    timer = setTimeout(() => { pass().catch(() => {}) }, ms)
+  }
+  // refreshes asked for while one waits are served by that one
+  let pendingRefresh: Promise<{ images: number }> | undefined
+  const refresh = async (): Promise<{ images: number }> => {
+    pendingRefresh ??= (async () => {
+      await running
+      pendingRefresh = undefined
+      if (controller.signal.aborted) throw new Error('the seeder is stopping')
+      log('re-listing now (refresh)')
+      await pass()
+      return { images: current.length }
+    })()
+    return await pendingRefresh
+  }
+
+  const fleet = createFleet({ seeder: node.peerId.toString(), peerTimeout: config.seeder.peer_timeout })
+  const stopReports = await handleReports(node, (peerId, report) => { fleet.record(peerId, report) })
+  const admin = await startAdminServer(config, {
+    fleet: () => fleet.view(announcer.catalogue().map(m => ({ imageId: m.imageId, name: m.name, size: m.size }))),
+    refresh
+  }, log)
   schedule(0)
 
   const stopStatus = startStatusFile(config.DEFAULT.status_file, () => ({
     role: 'seeder',
     peerId: node.peerId.toString(),
+    data: swarm.data(),
     sentBytes: swarm.torrents().reduce((n, t) => n + t.ledger.totalSent, 0),
     subscribers: announcer.subscribers(),
     catalogue: { generation: generations.current(), complete: announcer.complete() },
@@ -125,11 +157,14 @@ export async function startSeeder (config: Config, log: Logger): Promise<Seeder>
     peerId: node.peerId.toString(),
     addrs: self().addrs,
     runOnce,
+    refresh,
     async stop () {
       controller.abort()
       if (timer != null) clearTimeout(timer)
       await running.catch(() => {})
       await metricsServer?.close()
+      await admin.close()
+      await stopReports()
       await stopStatus()
       await announcer.stop()
       await swarm.stop()

@@ -5,7 +5,7 @@
  * each block by its hash before it is written and persisting which blocks it
  * holds so a restarted peer resumes.
  */
-import { createHash } from 'node:crypto'
+import { createHash, webcrypto } from 'node:crypto'
 import { open, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import type { FileHandle } from 'node:fs/promises'
 import { forEachChunk } from '../util/file-chunks.js'
@@ -19,8 +19,8 @@ export interface BlockStore {
   readonly manifest: Manifest
   /** blocks held (and verified) */
   readonly have: BitSet
-  /** reads a block this store holds */
-  read: (index: number) => Promise<Uint8Array>
+  /** reads a block this store holds (into `into` when given: a buffer of at least the block size, reused by the caller) */
+  read: (index: number, into?: Uint8Array) => Promise<Uint8Array>
   /** verifies and stores a block (given whole or as consecutive parts); returns false if it was already held */
   write: (index: number, data: Uint8Array | Uint8Array[]) => Promise<boolean>
   /** serve from another file with the same bytes from now on (after a rename into place) */
@@ -43,6 +43,15 @@ export function blockMatches (m: Manifest, index: number, data: Uint8Array | Uin
   return len === blockLength(m, index) && equalBytes(h.digest(), m.blockHashes[index])
 }
 
+/**
+ * Checks a block given as one buffer, hashing on libuv's thread pool
+ * (`crypto.subtle.digest`) so the main thread keeps reading the network
+ */
+export async function blockMatchesOffThread (m: Manifest, index: number, data: Uint8Array): Promise<boolean> {
+  if (data.length !== blockLength(m, index)) return false
+  return equalBytes(new Uint8Array(await webcrypto.subtle.digest('SHA-256', data as Uint8Array<ArrayBuffer>)), m.blockHashes[index])
+}
+
 /** Writes all of `parts` at `position`, looping over short writes */
 async function writeAll (fh: FileHandle, parts: Uint8Array[], position: number): Promise<void> {
   let rest = parts
@@ -61,9 +70,9 @@ async function writeAll (fh: FileHandle, parts: Uint8Array[], position: number):
   }
 }
 
-async function readBlock (fh: FileHandle, m: Manifest, index: number): Promise<Uint8Array> {
+async function readBlock (fh: FileHandle, m: Manifest, index: number, into?: Uint8Array): Promise<Uint8Array> {
   const len = blockLength(m, index)
-  const buf = Buffer.allocUnsafe(len)
+  const buf = into != null && into.length >= len ? into.subarray(0, len) : Buffer.allocUnsafe(len)
   let off = 0
   while (off < len) {
     const { bytesRead } = await fh.read(buf, off, len - off, index * m.blockSize + off)
@@ -81,7 +90,7 @@ export async function openSourceStore (path: string, manifest: Manifest): Promis
   return {
     manifest,
     have,
-    read: async (index) => await readBlock(fh, manifest, index),
+    read: async (index, into) => await readBlock(fh, manifest, index, into),
     write: async () => false,
     async repoint (p) { const old = fh; fh = await open(p, 'r'); await old.close() },
     close: async () => { await fh.close() }
@@ -145,10 +154,11 @@ export async function openPartialStore (dir: string, name: string, manifest: Man
     manifest,
     partPath,
     get have () { return have },
-    read: async (index) => await readBlock(fh, manifest, index),
+    read: async (index, into) => await readBlock(fh, manifest, index, into),
     async write (index, data) {
       if (have.get(index)) return false
-      if (!blockMatches(manifest, index, data)) {
+      const matches = Array.isArray(data) ? blockMatches(manifest, index, data) : await blockMatchesOffThread(manifest, index, data)
+      if (!matches) {
         throw new BlockHashMismatchError(`block ${index} of image ${manifest.imageId} does not match its hash`)
       }
       await writeAll(fh, Array.isArray(data) ? data : [data], index * manifest.blockSize)
