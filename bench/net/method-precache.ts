@@ -12,7 +12,6 @@ import { CLI_ENTRY, NODE_FLAGS } from '../../src/demo/processes.js'
 import { generateSwarmKey } from '../../src/net/swarm-key.js'
 import { writeIdentity } from '../../src/net/identity.js'
 import { ORIGIN_IP, hostIp, hostNs, originNs } from './topology.js'
-import { cpuSeconds } from '../proc.js'
 import { sleep, until } from './run-context.js'
 import { readPeerStatusSync, readSeederStatusSync } from '../../src/roles/status.js'
 import { imageIdFromName } from '../../src/image/id.js'
@@ -72,28 +71,20 @@ export function precacheMethod (extraSeederArgs: string[] = [], extraPeerArgs: s
     await until('every peer to subscribe at the seeder', () => subscribers(seederStatus) >= ctx.hosts, 120_000)
     await sleep(2000)
     const before = ctx.topo.originTxBytes()
-    const cpuBefore = cpuOf(procs)
+    // from the image's arrival on: start-up (module loading, connecting) is not counted
+    ctx.markCpu()
     linkSync(ctx.imagePath, join(images, name))
     await until('the seeder to announce the image', () => announcedAt(seederStatus, name) !== undefined, 120_000)
     const t0 = announcedAt(seederStatus, name) as number
     await until('every peer to cache the image', () => peerStatus.every(f => cachedAt(f, name) !== undefined), 30 * 60_000)
     const originEgressBytes = ctx.topo.originTxBytes() - before
-    const cpuAfter = cpuOf(procs)
-    // from the image's arrival on: start-up (module loading, connecting) is not counted
-    const processCpu = { userSeconds: cpuAfter.userSeconds - cpuBefore.userSeconds, systemSeconds: cpuAfter.systemSeconds - cpuBefore.systemSeconds }
+    ctx.stopCpu()
     await stopGracefully(procs)
     return {
       originEgressBytes,
-      processCpu,
       hosts: peerStatus.map((f, i) => ({ host: i, file: join(dir, `peer-${i}`, 'cache', name), seconds: ((cachedAt(f, name) as number) - t0) / 1000 }))
     }
   }
-}
-
-/** Sums user and system CPU time of running processes */
-function cpuOf (procs: ChildProcess[]): { userSeconds: number, systemSeconds: number } {
-  const each = procs.map(p => cpuSeconds(p.pid as number))
-  return { userSeconds: each.reduce((n, c) => n + c.userSeconds, 0), systemSeconds: each.reduce((n, c) => n + c.systemSeconds, 0) }
 }
 
 /** SIGTERM, then wait up to 15 s for every process to exit */

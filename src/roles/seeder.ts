@@ -159,7 +159,21 @@ export async function startSeeder (config: Config, log: Logger): Promise<Seeder>
     catalogue: { generation: generations.current(), complete: announcer.complete() },
     images: images.rows().map(r => {
       const t = r.meta != null ? swarm.get(r.meta.manifestId) : undefined
-      return { imageId: r.imageId, state: r.state, since: r.since, manifestId: r.meta?.manifestId, size: r.meta?.size ?? r.ref.size, sentBytes: t?.ledger.totalSent ?? 0, neighbours: t?.neighbours.length ?? 0, error: r.error }
+      const sends = t?.superSeeder?.sentCounts
+      return {
+        imageId: r.imageId,
+        state: r.state,
+        since: r.since,
+        manifestId: r.meta?.manifestId,
+        size: r.meta?.size ?? r.ref.size,
+        sentBytes: t?.ledger.totalSent ?? 0,
+        neighbours: t?.neighbours.length ?? 0,
+        peakNeighbours: t?.peakNeighbours ?? 0,
+        turnedAway: t?.turnedAway ?? 0,
+        blocksSent: sends != null ? sends.reduce((k, c) => k + (c > 0 ? 1 : 0), 0) : 0,
+        firstPassRepeats: t?.superSeeder?.firstPassRepeats ?? 0,
+        error: r.error
+      }
     })
   }))
 

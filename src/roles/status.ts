@@ -34,6 +34,12 @@ export interface SeederImageStatus {
   /** block bytes sent for this image */
   sentBytes: number
   neighbours: number
+  /** most neighbours at once, and peers turned away ([seeder] max_block_peers) */
+  peakNeighbours: number
+  turnedAway: number
+  /** distinct blocks sent at least once, and blocks sent again before every block went out once */
+  blocksSent: number
+  firstPassRepeats: number
   /** the last failure (the next period retries) */
   error?: string
 }

@@ -12,7 +12,7 @@ const seeder: SeederStatus = {
   sentBytes: 0,
   subscribers: 2,
   catalogue: { generation: 1, complete: true },
-  images: [{ imageId: 'a', state: 'announced', since: { announced: 5 }, sentBytes: 0, neighbours: 0 }]
+  images: [{ imageId: 'a', state: 'announced', since: { announced: 5 }, sentBytes: 0, neighbours: 0, peakNeighbours: 0, turnedAway: 0, blocksSent: 0, firstPassRepeats: 0 }]
 }
 
 test('the status file round-trips through the writer and the typed readers', async t => {
