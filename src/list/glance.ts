@@ -35,6 +35,9 @@ export interface GlanceListerComponents {
 
 const VISIBILITIES = ['public', 'private', 'shared', 'community', 'all']
 
+/** The Glance image property that aims an image at some hosts, e.g. `precache_hosts=aggregate=gpu` */
+export const SELECTOR_PROPERTY = 'precache_hosts'
+
 /** converts a Glance v2 image record into an ImageRef */
 export function imageRefFromGlance (img: any): ImageRef {
   const checksums: Record<string, string> = {}
@@ -47,7 +50,8 @@ export function imageRefFromGlance (img: any): ImageRef {
     size: typeof img.size === 'number' ? img.size : undefined,
     diskFormat: img.disk_format ?? undefined,
     checksums,
-    ...(img.precache_pin === 'true' || img.precache_pin === true ? { pin: true } : {})
+    ...(img.precache_pin === 'true' || img.precache_pin === true ? { pin: true } : {}),
+    ...(typeof img[SELECTOR_PROPERTY] === 'string' && img[SELECTOR_PROPERTY].trim() !== '' ? { selector: img[SELECTOR_PROPERTY].trim() } : {})
   }
 }
 

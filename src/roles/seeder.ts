@@ -19,6 +19,7 @@ import { RELEASE } from './version.js'
 import { startMetricsServer } from '../ops/metrics-server.js'
 import { handleReports } from '../distribute/report.js'
 import { createFleet } from './fleet.js'
+import { checkSelector, parseTargetRules, selectorFor, selects } from '../distribute/selector.js'
 import { startAdminServer } from './admin.js'
 
 /** First retry delay after a failed listing. @default 15000 */
@@ -35,6 +36,7 @@ export interface Seeder {
 }
 
 export async function startSeeder (config: Config, log: Logger): Promise<Seeder> {
+  const targetRules = parseTargetRules(config.seeder.targets)
   const lister = listers.get(config.seeder.lister)({ config, log: log.child('list') })
   const fetcher = fetchers.get(config.seeder.fetcher)({ config, log: log.child('fetch') })
   await lister.validate?.()
@@ -77,14 +79,17 @@ export async function startSeeder (config: Config, log: Logger): Promise<Seeder>
     current = listed
     for (const image of listed) {
       try {
+        const selector = selectorFor(targetRules, image)
+        if (selector != null) checkSelector(selector, image.id)
         const fetched = await fetcher.fetch(image, signal)
         const meta: ImageMeta = { ...await server.serve(image.id, fetched.path, signal) }
         if (image.name != null) meta.name = image.name
         if (image.diskFormat != null) meta.diskFormat = image.diskFormat
         if (image.pin === true) meta.pin = true
+        if (selector != null) meta.selector = selector
         const before = announcer.catalogue().find(m => m.imageId === image.id)
-        if (before?.manifestId !== meta.manifestId || before.pin !== meta.pin) {
-          log(`serving image ${image.id}`, { size: meta.size, manifest: meta.manifestId })
+        if (before?.manifestId !== meta.manifestId || before.pin !== meta.pin || before.selector !== meta.selector) {
+          log(`serving image ${image.id}`, { size: meta.size, manifest: meta.manifestId, ...(selector != null ? { hosts: selector } : {}) })
           await announcer.cache(meta)
         }
       } catch (err: any) {
@@ -134,7 +139,8 @@ export async function startSeeder (config: Config, log: Logger): Promise<Seeder>
   const fleet = createFleet({ seeder: node.peerId.toString(), peerTimeout: config.seeder.peer_timeout })
   const stopReports = await handleReports(node, (peerId, report) => { fleet.record(peerId, report) })
   const admin = await startAdminServer(config, {
-    fleet: () => fleet.view(announcer.catalogue().map(m => ({ imageId: m.imageId, name: m.name, size: m.size }))),
+    fleet: () => fleet.view(announcer.catalogue().map(m => ({ imageId: m.imageId, name: m.name, size: m.size, selector: m.selector })),
+      (labels, image) => selects(image.selector, labels)),
     refresh
   }, log)
   schedule(0)
