@@ -2,7 +2,7 @@ import { access, mkdir, readFile, rename, rm, stat } from 'node:fs/promises'
 import { atomicWrite } from '../util/atomic-write.js'
 import { constants } from 'node:fs'
 import { join } from 'node:path'
-import { InputFileError } from '../errors.js'
+import { InputFileError, errorCode } from '../errors.js'
 import { requireOption } from '../config/load.js'
 import { cacheDrivers } from './driver.js'
 import type { CacheComponents, CacheDriver, StoredImage } from './driver.js'
@@ -31,13 +31,13 @@ export function directoryCacheDriver (init: { dir: string }): CacheDriver {
       try {
         await mkdir(staging, { recursive: true })
         await access(init.dir, constants.W_OK)
-      } catch (err: any) {
-        throw new InputFileError(`cache folder ${init.dir} cannot be used: ${err.code ?? err.message}; set --cache-dir to a writable folder`)
+      } catch (err) {
+        throw new InputFileError(`cache folder ${init.dir} cannot be used: ${errorCode(err)}; set --cache-dir to a writable folder`)
       }
     },
     async store (meta: ImageMeta, verifiedFile: string): Promise<StoredImage> {
-      await mkdir(init.dir, { recursive: true }).catch((err: any) => {
-        throw new InputFileError(`cannot create cache folder ${init.dir}: ${err.code ?? err.message}`)
+      await mkdir(init.dir, { recursive: true }).catch((err: unknown) => {
+        throw new InputFileError(`cannot create cache folder ${init.dir}: ${errorCode(err)}`)
       })
       const path = finalPath(meta.imageId)
       // remember which bytes this is (and which file: a rename keeps the

@@ -1,7 +1,7 @@
 /** Talks to a running seeder's admin endpoint (see src/roles/admin.ts) */
 import { request } from 'node:http'
 import type { Config } from '../config/load.js'
-import { PrecacheError, UnreachableError } from '../errors.js'
+import { PrecacheError, UnreachableError, errorCode } from '../errors.js'
 import { describeAddress } from '../ops/http.js'
 import { adminAddress } from '../roles/admin.js'
 
@@ -34,12 +34,12 @@ export async function adminRequest (config: Config, method: 'GET' | 'POST', path
       res.on('error', reject)
     })
     req.on('timeout', () => { req.destroy(new UnreachableError(`the seeder's admin endpoint ${where} did not answer in ${timeoutMs / 1000}s`)) })
-    req.on('error', (err: any) => {
+    req.on('error', (err: NodeJS.ErrnoException) => {
       if (err instanceof PrecacheError) { reject(err); return }
       const hint = err.code === 'ENOENT' || err.code === 'ECONNREFUSED'
         ? 'is the seeder running on this host, with the same --state-dir / [seeder] admin_listen?'
         : err.code === 'EACCES' ? 'run as the seeder\'s user or root' : 'check [seeder] admin_listen'
-      reject(new UnreachableError(`cannot reach the seeder's admin endpoint ${where} (${String(err.code ?? err.message)}): ${hint}`))
+      reject(new UnreachableError(`cannot reach the seeder's admin endpoint ${where} (${errorCode(err)}): ${hint}`))
     })
     req.end()
   })

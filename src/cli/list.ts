@@ -20,7 +20,7 @@ export function listCommand (): Command {
   const cmd = new Command('list')
     .description('Print the images the configured lister selects (id, name, project, size, disk format, and the hosts they are aimed at: ' +
       'the Glance property precache_hosts or a [seeder] targets rule, "all" when neither), to check a configuration.\n' +
-      'Example: precache list --lister glance --os-cloud mycloud --glance-tag precache')
+      'Examples:\n  precache list --images ~/precache/images\n  precache list --lister glance --os-cloud mycloud --glance-tag precache --json')
     .option('--json', 'print a JSON array instead of a table')
   addSchemaOptions(cmd, 'list')
   cmd.action(async () => {

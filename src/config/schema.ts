@@ -18,7 +18,7 @@ export interface OptionSpec {
   /** long command-line flag without the dashes */
   flag?: string
   /** commands that use the option (and accept its flag) */
-  commands: CommandName[]
+  commands: readonly CommandName[]
   /** smallest and largest accepted value (int, size, duration, rate) */
   min?: number
   max?: number
@@ -27,11 +27,12 @@ export interface OptionSpec {
   doc: string
 }
 
-const ROLES: CommandName[] = ['seeder', 'peer']
-const SEEDING: CommandName[] = ['seeder', 'list']
-const ADMIN: CommandName[] = ['seeder', 'status', 'refresh']
+const ROLES: readonly CommandName[] = ['seeder', 'peer']
+const SEEDING: readonly CommandName[] = ['seeder', 'list']
+const ADMIN: readonly CommandName[] = ['seeder', 'status', 'refresh']
 
-export const OPTIONS: OptionSpec[] = [
+/** Every option; `as const` keeps each section, key, type and default visible to the `Config` type below */
+const SCHEMA = [
   // [DEFAULT]
   { section: 'DEFAULT', key: 'swarm_key', type: 'path', flag: 'swarm-key', commands: ROLES, doc: 'Swarm key file (libp2p PSK text format, made by `precache keygen`). It binds every connection handshake: only nodes holding the same key can connect. Required.' },
   { section: 'DEFAULT', key: 'identity', type: 'path', flag: 'identity', commands: ROLES, doc: 'Node identity (private key) file made by `precache keygen`. Default: <state_dir>/identity, made at the first start (mode 0600), so the node keeps its peer id across restarts; peers trust a seeder by its peer id.' },
@@ -118,7 +119,46 @@ export const OPTIONS: OptionSpec[] = [
   // [http]
   { section: 'http', key: 'url_template', type: 'string', flag: 'http-url', commands: ['seeder'], doc: 'URL of an image; {id} is replaced by the image id (URL-encoded), e.g. https://mirror/images/{id}.img.' },
   { section: 'http', key: 'download_rate', type: 'rate', default: '0', flag: 'http-rate', commands: ['seeder'], doc: 'Bandwidth limit of the http fetcher (0 = unlimited).' }
-]
+] as const satisfies readonly OptionSpec[]
+
+/** Every option, for code that walks the schema (loader, CLI flags, reference) */
+export const OPTIONS: readonly OptionSpec[] = SCHEMA
+
+type Option = typeof SCHEMA[number]
+
+/** INI sections: DEFAULT, swarm, seeder, peer, cache, glance, swift, http, openstack */
+export type SectionName = Option['section']
+
+/** What each option type parses to */
+interface ValueOfType {
+  string: string
+  path: string
+  int: number
+  size: number
+  duration: number
+  rate: number
+  bool: boolean
+  list: string[]
+}
+
+/** The parsed value of an option: always present when the schema has a default, else possibly undefined */
+/** An option's parsed type: one of its `choices` when it lists them */
+type Parsed<O extends Option> = O extends { choices: ReadonlyArray<infer C> } ? C : ValueOfType[O['type']]
+type ValueOf<O extends Option> = O extends { default: string } ? Parsed<O> : Parsed<O> | undefined
+
+/**
+ * Validated configuration, `config[section][key]`, derived from OPTIONS:
+ * sizes, durations (ms) and rates (bytes/s) are numbers, lists are string
+ * arrays, paths are absolute, and options with a default are never undefined.
+ */
+export type Config = {
+  readonly [S in SectionName]: {
+    readonly [O in Extract<Option, { section: S }> as O['key']]: ValueOf<O>
+  }
+}
+
+/** The keys of one section */
+export type KeyOf<S extends SectionName> = keyof Config[S] & string
 
 /** Finds the spec for an INI section/key */
 export function findOption (section: string, key: string): OptionSpec | undefined {

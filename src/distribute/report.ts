@@ -6,7 +6,7 @@
  */
 import type { Connection, Stream } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
-import { WireDecodeError } from '../errors.js'
+import { WireDecodeError, asError } from '../errors.js'
 import { isImageId, MAX_IMAGE_ID_LENGTH } from '../image/id.js'
 import type { PrecacheNode } from '../net/node.js'
 
@@ -161,8 +161,8 @@ export async function handleReports (node: PrecacheNode, onReport: (peerId: stri
       onReport(connection.remotePeer.toString(), report)
       stream.send(Uint8Array.of(REPORT_ACCEPTED))
       await stream.close()
-    } catch (err: any) {
-      stream.abort(err)
+    } catch (err) {
+      stream.abort(asError(err))
     } finally {
       clearTimeout(deadline)
     }

@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import { InputFileError } from '../errors.js'
+import { InputFileError, errorCode } from '../errors.js'
 import { requireOption } from '../config/load.js'
 import { fetchers } from './fetcher.js'
 import type { FetchedImage, FetcherComponents, ImageFetcher } from './fetcher.js'
@@ -14,8 +14,8 @@ export function fileFetcher (init: { dir: string }): ImageFetcher {
   return {
     async fetch (image: ImageRef): Promise<FetchedImage> {
       const path = join(init.dir, image.name ?? image.id)
-      const s = await stat(path).catch((err: any) => {
-        throw new InputFileError(`image ${image.id}: cannot read ${path}: ${err.code ?? err.message}`)
+      const s = await stat(path).catch((err: unknown) => {
+        throw new InputFileError(`image ${image.id}: cannot read ${path}: ${errorCode(err)}`)
       })
       if (!s.isFile()) throw new InputFileError(`image ${image.id}: ${path} is not a regular file`)
       return { path, size: s.size, verified: {} }

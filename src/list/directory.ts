@@ -1,6 +1,6 @@
 import { readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import { InputFileError } from '../errors.js'
+import { InputFileError, errorCode } from '../errors.js'
 import { requireOption } from '../config/load.js'
 import { imageIdFromName } from '../image/id.js'
 import { listers } from './lister.js'
@@ -14,20 +14,20 @@ import type { ImageLister, ImageRef, ListerComponents } from './lister.js'
 export function directoryLister (init: { dir: string }): ImageLister {
   return {
     async validate () {
-      const s = await stat(init.dir).catch((err: any) => {
-        throw new InputFileError(`images folder ${init.dir} cannot be used: ${err.code ?? err.message}; set --images to a readable folder`)
+      const s = await stat(init.dir).catch((err: unknown) => {
+        throw new InputFileError(`images folder ${init.dir} cannot be used: ${errorCode(err)}; set --images to a readable folder`)
       })
       if (!s.isDirectory()) throw new InputFileError(`images folder ${init.dir} is not a folder; set --images to a readable folder`)
-      await readdir(init.dir).catch((err: any) => {
-        throw new InputFileError(`images folder ${init.dir} cannot be read: ${err.code ?? err.message}`)
+      await readdir(init.dir).catch((err: unknown) => {
+        throw new InputFileError(`images folder ${init.dir} cannot be read: ${errorCode(err)}`)
       })
     },
     async list (): Promise<ImageRef[]> {
       let names: string[]
       try {
         names = await readdir(init.dir)
-      } catch (err: any) {
-        throw new InputFileError(`cannot read images folder ${init.dir}: ${err.code ?? err.message}`)
+      } catch (err) {
+        throw new InputFileError(`cannot read images folder ${init.dir}: ${errorCode(err)}`)
       }
       const refs: ImageRef[] = []
       for (const name of names.sort()) {

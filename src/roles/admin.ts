@@ -8,7 +8,7 @@
  */
 import { join } from 'node:path'
 import type { Config } from '../config/load.js'
-import { ConfigError } from '../errors.js'
+import { ConfigError, errorMessage } from '../errors.js'
 import type { Logger } from '../log.js'
 import { describeAddress, isLocalOnly, parseHttpAddress, sendJson, startHttpServer } from '../ops/http.js'
 import type { HttpAddress, LocalServer } from '../ops/http.js'
@@ -39,8 +39,8 @@ export async function startAdminServer (config: Config, handlers: AdminHandlers,
     if (path === '/v1/refresh' && req.method === 'POST') {
       try {
         sendJson(res, 200, await handlers.refresh())
-      } catch (err: any) {
-        sendJson(res, 502, { error: String(err.message) })
+      } catch (err) {
+        sendJson(res, 502, { error: String(errorMessage(err)) })
       }
       return
     }

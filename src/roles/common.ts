@@ -1,7 +1,7 @@
 /** Start-up shared by both roles: node identity, swarm key, libp2p node, swarm, status file */
 import { mkdir, rename, writeFile } from 'node:fs/promises'
 import { hostname } from 'node:os'
-import { InputFileError, ListenError } from '../errors.js'
+import { InputFileError, ListenError, errorCode, errorMessage } from '../errors.js'
 import type { Config } from '../config/load.js'
 import { requireOption } from '../config/load.js'
 import type { Logger } from '../log.js'
@@ -25,8 +25,8 @@ export async function startBase (config: Config, defaultListen: string, log: Log
   const swarmKey = await readSwarmKey(swarmKeyFile)
   warnIfShared(swarmKeyFile, 'swarm key', log)
   const stateDir: string = config.DEFAULT.state_dir
-  await mkdir(stateDir, { recursive: true }).catch((err: any) => {
-    throw new InputFileError(`cannot create state folder ${stateDir} as user ${userName()} (${String(err.code ?? err.message)}): ` +
+  await mkdir(stateDir, { recursive: true }).catch((err: unknown) => {
+    throw new InputFileError(`cannot create state folder ${stateDir} as user ${userName()} (${errorCode(err)}): ` +
       'create it for this user or set --state-dir')
   })
   const lock = lockStateDir(stateDir, role)
@@ -40,8 +40,8 @@ export async function startBase (config: Config, defaultListen: string, log: Log
   let node: PrecacheNode
   try {
     node = await createNode({ swarmKey, privateKey, listen, announce: config.DEFAULT.announce, agentVersion: agentVersion(), onInboundHandshakeFailure: createRefusedLog(log) })
-  } catch (err: any) {
-    throw new ListenError(`cannot listen on ${listen.join(', ')}: ${String(err.message)}`)
+  } catch (err) {
+    throw new ListenError(`cannot listen on ${listen.join(', ')}: ${errorMessage(err)}`)
   }
   watchVersions(node, log)
   const swarm = await createSwarm({ node, log: log.child('swarm') }, {

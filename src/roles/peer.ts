@@ -9,15 +9,15 @@ import type { Config } from '../config/load.js'
 import { requireOption } from '../config/load.js'
 import { cacheDrivers } from '../cache/driver.js'
 import { createSpace } from '../cache/space.js'
-import { ConfigError } from '../errors.js'
+import { ConfigError, errorMessage } from '../errors.js'
 import type { Logger } from '../log.js'
 import type { ImageMeta } from '../image/meta.js'
 import { createSubscriber } from '../distribute/subscriber.js'
 import type { Announcement } from '../distribute/announcement.js'
 import { countBy, startBase, startStatusFile } from './common.js'
 import { openPeerStore } from './peer-store.js'
-import { downloadImage, removeStrayPartials, reseed } from './download.js'
-import type { DownloadComponents } from './download.js'
+import { downloadImage, removeStrayPartials, reseed } from './swarm-download.js'
+import type { DownloadComponents } from './swarm-download.js'
 import { createLifecycle } from './lifecycle.js'
 import type { ImageStatus, Job } from './lifecycle.js'
 import { keepSeedersConnected } from './seeder-link.js'
@@ -107,13 +107,13 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
       metrics.downloaded(job.seconds)
       reporter.changed()
     }
-    run().catch((err: any) => {
+    run().catch((err: unknown) => {
       if (job.controller.signal.aborted || stopping.signal.aborted) return
       job.state = 'failed'
-      job.error = err.message
+      job.error = errorMessage(err)
       reporter.changed()
       const delay = Math.min(300_000, DEFAULT_RETRY * 2 ** attempt)
-      log.error(`image ${meta.imageId}: ${err.message} (retrying in ${delay / 1000}s)`)
+      log.error(`image ${meta.imageId}: ${errorMessage(err)} (retrying in ${delay / 1000}s)`)
       setTimeout(() => { if (jobs.get(meta.imageId) === job && !stopping.signal.aborted) start(meta, seeder, attempt + 1) }, delay).unref()
     })
   }
@@ -149,7 +149,7 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
   // keep a connection to every seeder (the catalogue is requested on connect)
   const seederLink = keepSeedersConnected({ node, log }, seeders)
   const maintain = driver.maintain != null
-    ? setInterval(() => { void driver.maintain?.(stopping.signal, id => store.get(id)?.state !== 'released').catch((err: any) => { log.warn(`cache maintenance: ${err.message}`) }) }, 60_000)
+    ? setInterval(() => { void driver.maintain?.(stopping.signal, id => store.get(id)?.state !== 'released').catch((err: unknown) => { log.warn(`cache maintenance: ${errorMessage(err)}`) }) }, 60_000)
     : undefined
 
   metrics.setSeeders(trusted)

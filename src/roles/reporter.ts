@@ -10,6 +10,7 @@ import type { PrecacheNode } from '../net/node.js'
 import { sendReport } from '../distribute/report.js'
 import type { ImageReport } from '../distribute/report.js'
 import { RELEASE } from './version.js'
+import { errorMessage } from '../errors.js'
 
 /** @default 30000 */
 export const DEFAULT_REPORT_INTERVAL = 30_000
@@ -47,9 +48,9 @@ export function startReporter (components: { node: PrecacheNode, log: Logger }, 
       try {
         await sendReport(node, s, report, controller.signal)
         if (failing.delete(s.id)) log(`fleet report to seeder ${s.id} delivered again`)
-      } catch (err: any) {
+      } catch (err) {
         if (controller.signal.aborted) return
-        if (!failing.has(s.id)) log.warn(`cannot send the fleet report to seeder ${s.id}: ${String(err.message)} (retrying every ${interval / 1000}s)`)
+        if (!failing.has(s.id)) log.warn(`cannot send the fleet report to seeder ${s.id}: ${errorMessage(err)} (retrying every ${interval / 1000}s)`)
         failing.add(s.id)
       }
     }))

@@ -13,6 +13,7 @@ import type { ImageMeta } from '../image/meta.js'
 import { createAnnouncer } from '../distribute/announcer.js'
 import type { Logger } from '../log.js'
 import { startBase, startStatusFile } from './common.js'
+import { errorMessage } from '../errors.js'
 import { openGeneration } from './generation.js'
 import { metrics } from '../ops/metrics.js'
 import { RELEASE } from './version.js'
@@ -60,12 +61,12 @@ export async function startSeeder (config: Config, log: Logger): Promise<Seeder>
       listed = await lister.list(signal)
       failures = 0
       metrics.listing(true)
-    } catch (err: any) {
+    } catch (err) {
       failures++
       metrics.listing(false)
       // a failed listing is no authority: peers withdraw nothing while the catalogue is incomplete
       announcer.settle(generations.current(), false)
-      log.error(`listing images failed (keeping the previous ${current.length}): ${err.message}`)
+      log.error(`listing images failed (keeping the previous ${current.length}): ${errorMessage(err)}`)
       throw err
     }
     const wanted = new Set(listed.map(i => i.id))
@@ -92,10 +93,10 @@ export async function startSeeder (config: Config, log: Logger): Promise<Seeder>
           log(`serving image ${image.id}`, { size: meta.size, manifest: meta.manifestId, ...(selector != null ? { hosts: selector } : {}) })
           await announcer.cache(meta)
         }
-      } catch (err: any) {
+      } catch (err) {
         if (signal?.aborted === true) throw err
         metrics.fetchError()
-        log.error(`image ${image.id}: ${err.message} (will retry next period)`)
+        log.error(`image ${image.id}: ${errorMessage(err)} (will retry next period)`)
       }
     }
     // the catalogue now answers for this listing only if every listed image is in it

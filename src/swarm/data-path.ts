@@ -8,7 +8,7 @@
  * before that or when it cannot be opened (logged once per neighbour).
  */
 import type { Socket } from 'node:net'
-import { DataEncryptionMismatchError } from '../errors.js'
+import { DataEncryptionMismatchError, errorMessage } from '../errors.js'
 import type { Logger } from '../log.js'
 import { dialBulk } from '../net/bulk/dial.js'
 import { createBulkListener, type BulkListener, type Grant } from '../net/bulk/listener.js'
@@ -102,7 +102,7 @@ export async function createDataPath (init: DataPathInit): Promise<DataPath> {
     check (remote, msg) {
       if (msg.encryption === encryption) return
       const err = new DataEncryptionMismatchError(`neighbour ${remote} has [swarm] data_encryption = ${msg.encryption}, this node has ${encryption}: set the same data_encryption on every node`)
-      if (!mismatched.has(remote)) { mismatched.add(remote); log.error(err.message, { peer: remote }) }
+      if (!mismatched.has(remote)) { mismatched.add(remote); log.error(errorMessage(err), { peer: remote }) }
       throw err
     },
     async dial (host, msg, signal) {

@@ -2,12 +2,13 @@
  * The swarm: a thin facade over torrents (one per manifest), the block
  * protocol handler, dialling neighbours and peer exchange.
  */
-import type { Stream } from '@libp2p/interface'
+import type { Connection, PeerId, Stream } from '@libp2p/interface'
 import { peerIdFromMultihash, peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
+import type { Multiaddr } from '@multiformats/multiaddr'
 import * as Digest from 'multiformats/hashes/digest'
 import { CID } from 'multiformats/cid'
-import { WireDecodeError } from '../errors.js'
+import { WireDecodeError, asError, errorMessage } from '../errors.js'
 import type { Logger } from '../log.js'
 import { manifestCid } from '../image/manifest.js'
 import type { PrecacheNode } from '../net/node.js'
@@ -30,8 +31,17 @@ export const DEFAULT_REQUESTS_PER_PEER = 8
  * @default 16
  */
 export const DEFAULT_MAX_NEIGHBOURS = 16
+/**
+ * Block-protocol streams allowed per connection in each direction (libp2p's
+ * defaults, 32 in and 64 out, are below one stream per image for a big catalogue)
+ *
+ * @default 1024
+ */
+export const MAX_BLOCK_STREAMS = 1024
 /** Least time between two reconnection attempts to one node. @default 10000 */
 export const DEFAULT_RECONNECT_INTERVAL = 10_000
+/** How often incomplete torrents look for nodes to reconnect to. @default 2000 */
+export const DEFAULT_MAINTAIN_INTERVAL = 2000
 /** Time allowed for dialling and the HELLO exchange. @default 10000 */
 export const DEFAULT_HANDSHAKE_TIMEOUT = 10_000
 
@@ -95,7 +105,7 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
   })
   const remoteHostOf = (peerId: string): string | undefined => ipOf(node.getConnections(peerIdFromString(peerId))[0]?.remoteAddr)
 
-  const dialTarget = (src: Source): any => src.addrs.length > 0
+  const dialTarget = (src: Source): Multiaddr[] | PeerId => src.addrs.length > 0
     ? src.addrs.map(a => multiaddr(a.includes('/p2p/') ? a : `${a}/p2p/${src.peerId}`))
     : peerIdFromString(src.peerId)
 
@@ -145,12 +155,12 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
     const onAbort = (): void => { controller.abort(signal?.reason) }
     signal?.addEventListener('abort', onAbort, { once: true })
     try {
-      const stream = await node.dialProtocol(dialTarget(src), BLOCK_PROTOCOL, { signal: controller.signal, maxOutboundStreams: 1024 } as any)
+      const stream = await node.dialProtocol(dialTarget(src), BLOCK_PROTOCOL, { signal: controller.signal, maxOutboundStreams: MAX_BLOCK_STREAMS })
       try {
         const messages = await handshake(stream, t.manifestId, t.superSeeder != null, controller.signal)
         t.attach(stream, messages, src.peerId, { outbound: true, peers: await peerListFor(t, src.peerId), remoteHost: remoteHostOf(src.peerId) })
       } catch (err) {
-        stream.abort(err as Error)
+        stream.abort(asError(err))
         throw err
       }
     } finally {
@@ -169,14 +179,15 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
       if (id === localId || addrs.length === 0) continue
       remember(t, { peerId: id, addrs })
       if (t.has(id)) continue
-      open(t, { peerId: id, addrs }).catch((err: any) => { log.debug(`could not reach ${id}: ${err.message}`) })
+      open(t, { peerId: id, addrs }).catch((err: unknown) => { log.debug(`could not reach ${id}: ${errorMessage(err)}`) })
     }
   }
 
   // sessions end (restarts, resets, idle timeouts): while a torrent is
-  // incomplete, reconnect to the nodes it knows, each at most every 10 s;
-  // once complete, stay in touch with its seeders, so that a restarted seeder
-  // learns again who holds the image and points newcomers at them
+  // incomplete, reconnect to the nodes it knows, each at most every
+  // DEFAULT_RECONNECT_INTERVAL; once complete, stay in touch with its seeders,
+  // so that a restarted seeder learns again who holds the image and points
+  // newcomers at them
   const maintain = setInterval(() => {
     for (const t of torrents.values()) {
       if (t.superSeeder != null) continue
@@ -186,13 +197,13 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
         if (t.neighbours.length >= maxNeighbours && !complete) break
         if (t.has(src.peerId) || Date.now() - src.lastTry < DEFAULT_RECONNECT_INTERVAL) continue
         src.lastTry = Date.now()
-        open(t, src).catch((err: any) => { log.debug(`could not reconnect to ${src.peerId}: ${err.message}`) })
+        open(t, src).catch((err: unknown) => { log.debug(`could not reconnect to ${src.peerId}: ${errorMessage(err)}`) })
       }
     }
-  }, 2000)
+  }, DEFAULT_MAINTAIN_INTERVAL)
   maintain.unref()
 
-  await node.handle(BLOCK_PROTOCOL, async (stream: Stream, connection: any) => {
+  await node.handle(BLOCK_PROTOCOL, async (stream: Stream, connection: Connection) => {
     const remote = connection.remotePeer.toString()
     const signal = AbortSignal.timeout(DEFAULT_HANDSHAKE_TIMEOUT)
     try {
@@ -204,11 +215,11 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
       await writeMessage(stream, { type: 'hello', manifestId: first.value.manifestId, seeder: t.superSeeder != null })
       t.attach(stream, messages, remote, { outbound: false, peers: await peerListFor(t, remote), remoteHost: ipOf(connection.remoteAddr) })
       remember(t, { peerId: remote, addrs: [] }) // dialled later by peer id (addresses from identify)
-    } catch (err: any) {
-      log(`rejected a stream from ${remote}: ${err.message}`)
-      stream.abort(err)
+    } catch (err) {
+      log(`rejected a stream from ${remote}: ${errorMessage(err)}`)
+      stream.abort(asError(err))
     }
-  }, { maxInboundStreams: 1024, maxOutboundStreams: 1024 } as any)
+  }, { maxInboundStreams: MAX_BLOCK_STREAMS, maxOutboundStreams: MAX_BLOCK_STREAMS })
 
   const swarm: Swarm = {
     add (a) {
@@ -229,7 +240,7 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
     get: (id) => torrents.get(id),
     async connect (t, sources, signal) {
       for (const s of sources) remember(t, s, true)
-      await Promise.all(sources.map(async s => { await open(t, s, signal).catch((err: any) => { log.debug(`could not open a session with ${s.peerId}: ${err.message}`) }) }))
+      await Promise.all(sources.map(async s => { await open(t, s, signal).catch((err: unknown) => { log.debug(`could not open a session with ${s.peerId}: ${errorMessage(err)}`) }) }))
     },
     async fetchManifest (manifestId, sources, signal) {
       const errors: string[] = []
@@ -237,7 +248,7 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
         const sig = AbortSignal.any([AbortSignal.timeout(DEFAULT_HANDSHAKE_TIMEOUT * 3), ...(signal != null ? [signal] : [])])
         let stream: Stream | undefined
         try {
-          stream = await node.dialProtocol(dialTarget(src), BLOCK_PROTOCOL, { signal: sig } as any)
+          stream = await node.dialProtocol(dialTarget(src), BLOCK_PROTOCOL, { signal: sig })
           const messages = await handshake(stream, manifestId, false, sig)
           await writeMessage(stream, { type: 'manifest-request' })
           for (let r = await messages.next(); r.done !== true; r = await messages.next()) {
@@ -247,8 +258,8 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
             return { manifestBytes: r.value.manifest, signature: r.value.signature }
           }
           throw new WireDecodeError('stream ended without a manifest')
-        } catch (err: any) {
-          errors.push(`${src.peerId}: ${err.message}`)
+        } catch (err) {
+          errors.push(`${src.peerId}: ${errorMessage(err)}`)
         } finally {
           stream?.abort(new Error('done'))
         }

@@ -12,7 +12,7 @@ import { createBulkChannel, type BulkChannel } from '../net/bulk/channel.js'
 import type { Grant } from '../net/bulk/listener.js'
 import { writeMessage } from './stream-io.js'
 import type { Message } from './wire.js'
-import { BlockHashMismatchError, BulkDecodeError, DataEncryptionMismatchError } from '../errors.js'
+import { BlockHashMismatchError, BulkDecodeError, DataEncryptionMismatchError, errorMessage } from '../errors.js'
 import type { SwarmContext } from './context.js'
 
 /**
@@ -108,8 +108,8 @@ export function createSession (stream: Stream, messages: AsyncIterator<Message>,
         metrics.sent(data.length)
         ctx.onUploaded(remote, index)
       }
-    } catch (err: any) {
-      ctx.log.warn(`upload to ${remote} failed: ${err.message}`)
+    } catch (err) {
+      ctx.log.warn(`upload to ${remote} failed: ${errorMessage(err)}`)
       session.close()
     } finally {
       uploading = false
@@ -132,7 +132,7 @@ export function createSession (stream: Stream, messages: AsyncIterator<Message>,
       if (fresh) { metrics.blockVerified(); ctx.onBlock(index, remote) }
     }, (err) => {
       if (asked) ctx.picker?.failed(index, remote)
-      if (!(err instanceof BlockHashMismatchError)) { ctx.log.warn(`cannot store block ${index}: ${err.message}`); return }
+      if (!(err instanceof BlockHashMismatchError)) { ctx.log.warn(`cannot store block ${index}: ${errorMessage(err)}`); return }
       metrics.blockRejected()
       ctx.log.warn(`${remote} sent a corrupt block ${index}`, { strikes: ++strikes })
       if (strikes >= MAX_STRIKES) session.close()
@@ -158,8 +158,8 @@ export function createSession (stream: Stream, messages: AsyncIterator<Message>,
       onClose (err) {
         bulk = undefined
         if (closed || err == null) return
-        if (err instanceof BulkDecodeError) ctx.dataPath?.strike(remote, `bulk channel: ${err.message}`)
-        ctx.dataPath?.fallback(remote, `bulk channel failed (${err.message})`)
+        if (err instanceof BulkDecodeError) ctx.dataPath?.strike(remote, `bulk channel: ${errorMessage(err)}`)
+        ctx.dataPath?.fallback(remote, `bulk channel failed (${errorMessage(err)})`)
         // blocks in flight on the lost channel are asked for again
         for (const index of inFlight.keys()) ctx.picker?.failed(index, remote)
         inFlight.clear()
@@ -176,7 +176,7 @@ export function createSession (stream: Stream, messages: AsyncIterator<Message>,
     if (dp.port === 0) return // this node keeps every block on libp2p
     if (opts.remoteHost == null) { dp.fallback(remote, 'the neighbour\'s address is not an IP address'); return }
     dp.dial(opts.remoteHost, msg, ctx.signal).then(socket => { attachBulk(socket, new Uint8Array(0)) }, (err: Error) => {
-      dp.fallback(remote, `cannot open a bulk channel to ${opts.remoteHost ?? ''}:${msg.port} (${err.message}); open that TCP port between nodes`)
+      dp.fallback(remote, `cannot open a bulk channel to ${opts.remoteHost ?? ''}:${msg.port} (${errorMessage(err)}); open that TCP port between nodes`)
     })
   }
 
@@ -270,8 +270,8 @@ export function createSession (stream: Stream, messages: AsyncIterator<Message>,
           if (next.done === true) break
           await handle(next.value)
         }
-      } catch (err: any) {
-        if (!closed && !(err instanceof DataEncryptionMismatchError)) ctx.log.debug(`session with ${remote} ended: ${err.message}`)
+      } catch (err) {
+        if (!closed && !(err instanceof DataEncryptionMismatchError)) ctx.log.debug(`session with ${remote} ended: ${errorMessage(err)}`)
       } finally {
         session.close()
       }

@@ -97,11 +97,11 @@ function stopOnWriteErrors (store: PartialStore, meta: ImageMeta, stop: (err: Er
   store.write = async (index, data) => {
     try {
       return await write(index, data)
-    } catch (err: any) {
-      if (typeof err?.code === 'string') {
-        stop(err.code === 'ENOSPC'
+    } catch (err) {
+      if (typeof (err as NodeJS.ErrnoException | undefined)?.code === 'string') {
+        stop((err as NodeJS.ErrnoException).code === 'ENOSPC'
           ? new NoSpaceError(`image ${meta.imageId}: the disk is full (ENOSPC while writing ${store.partPath}); the download stops and is retried later`)
-          : new NoSpaceError(`image ${meta.imageId}: cannot write ${store.partPath} (${String(err.code)}); the download stops and is retried later`))
+          : new NoSpaceError(`image ${meta.imageId}: cannot write ${store.partPath} (${String((err as NodeJS.ErrnoException).code)}); the download stops and is retried later`))
       }
       throw err
     }
