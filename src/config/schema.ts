@@ -106,6 +106,9 @@ const SCHEMA = [
   { section: 'glance', key: 'properties', type: 'list', flag: 'glance-property', commands: SEEDING, doc: 'Select images whose properties equal these, as key=value (e.g. precache=true).' },
   { section: 'glance', key: 'visibility', type: 'string', flag: 'glance-visibility', commands: SEEDING, doc: 'Select images of this visibility: public, private, shared, community or all. Default: all that the credentials can see.' },
   { section: 'glance', key: 'page_size', type: 'int', default: '100', flag: 'glance-page-size', commands: SEEDING, min: 1, max: 1000, doc: 'Images per Glance list request (the lister follows `next` links to the end).' },
+  { section: 'glance', key: 'notifications_url', type: 'string', flag: 'glance-notifications-url', commands: ['seeder'], doc: 'RabbitMQ URL (amqp://user:password@host:5672/vhost, as Glance\'s [oslo_messaging_notifications] transport_url with amqp:// for rabbit://) to hear Glance\'s image.create/update/delete/activate notifications and list again at once. Off by default. Needs Glance\'s notification driver messagingv2.' },
+  { section: 'glance', key: 'notifications_exchange', type: 'string', default: 'glance', commands: ['seeder'], doc: 'Exchange Glance publishes notifications on (its control_exchange).' },
+  { section: 'glance', key: 'notifications_topic', type: 'string', default: 'notifications', commands: ['seeder'], doc: 'Notification topic (Glance\'s [oslo_messaging_notifications] topics); the seeder binds its own queue to <topic>.info.' },
   { section: 'glance', key: 'download_rate', type: 'rate', default: '0', flag: 'glance-rate', commands: ['seeder'], doc: 'Bandwidth limit of the glance fetcher (0 = unlimited).' },
 
   // [swift]

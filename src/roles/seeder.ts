@@ -20,9 +20,12 @@ import { RELEASE } from './version.js'
 import { startMetricsServer } from '../ops/metrics-server.js'
 import { handleReports } from '../distribute/report.js'
 import { createFleet } from './fleet.js'
+import { startGlanceNotifications } from '../list/glance-notifications.js'
 import { checkSelector, parseTargetRules, selectorFor, selects } from '../distribute/selector.js'
 import { startAdminServer } from './admin.js'
 
+/** Events within this time after a Glance notification share one listing. @default 300 */
+export const DEFAULT_NOTIFICATION_DEBOUNCE = 300
 /** First retry delay after a failed listing. @default 15000 */
 export const DEFAULT_LIST_RETRY = 15_000
 
@@ -146,6 +149,25 @@ export async function startSeeder (config: Config, log: Logger): Promise<Seeder>
   }, log)
   schedule(0)
 
+  // Glance notifications: list again shortly after an image changes (a burst of events costs one listing)
+  let soon: NodeJS.Timeout | undefined
+  const relistSoon = (why: string): void => {
+    soon ??= setTimeout(() => {
+      soon = undefined
+      log(`listing again now: ${why}`)
+      refresh().catch((err: any) => { log.warn(`listing after a Glance notification failed: ${String(err.message)}`) })
+    }, DEFAULT_NOTIFICATION_DEBOUNCE)
+  }
+  const notifications = config.glance.notifications_url != null
+    ? startGlanceNotifications({ log: log.child('notifications') }, {
+      url: config.glance.notifications_url,
+      exchange: config.glance.notifications_exchange,
+      topic: config.glance.notifications_topic,
+      onEvent: e => { relistSoon(`glance ${e.eventType}${e.imageId != null ? ` for image ${e.imageId}` : ''}`) },
+      onReconnect: () => { relistSoon('reconnected to Glance notifications (events may have been missed)') }
+    })
+    : undefined
+
   const stopStatus = startStatusFile(config.DEFAULT.status_file, () => ({
     role: 'seeder',
     peerId: node.peerId.toString(),
@@ -168,6 +190,8 @@ export async function startSeeder (config: Config, log: Logger): Promise<Seeder>
       controller.abort()
       if (timer != null) clearTimeout(timer)
       await running.catch(() => {})
+      if (soon != null) clearTimeout(soon)
+      await notifications?.stop()
       await metricsServer?.close()
       await admin.close()
       await stopReports()
