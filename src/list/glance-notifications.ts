@@ -62,7 +62,11 @@ export interface GlanceNotificationsInit {
   onReconnect: () => void
 }
 
-export interface GlanceNotifications { stop: () => Promise<void> }
+export interface GlanceNotifications {
+  /** listening now (for the status file) */
+  connected: () => boolean
+  stop: () => Promise<void>
+}
 
 export function startGlanceNotifications (components: { log: Logger }, init: GlanceNotificationsInit): GlanceNotifications {
   const { log } = components
@@ -141,6 +145,7 @@ export function startGlanceNotifications (components: { log: Logger }, init: Gla
   void connect()
 
   return {
+    connected: () => model != null && everConnected,
     async stop () {
       stopped = true
       if (timer != null) clearTimeout(timer)

@@ -175,6 +175,7 @@ export async function startSeeder (config: Config, log: Logger): Promise<Seeder>
     sentBytes: swarm.torrents().reduce((n, t) => n + t.ledger.totalSent, 0),
     subscribers: announcer.subscribers(),
     catalogue: { generation: generations.current(), complete: announcer.complete() },
+    ...(notifications != null ? { glanceNotifications: { connected: notifications.connected() } } : {}),
     images: announcer.catalogue().map(m => {
       const t = swarm.get(m.manifestId)
       return { imageId: m.imageId, size: m.size, sentBytes: t?.ledger.totalSent ?? 0, neighbours: t?.neighbours.length ?? 0 }
