@@ -1,10 +1,11 @@
 import { statSync } from 'node:fs'
-import { chmod, readFile, rename, writeFile } from 'node:fs/promises'
+import { chmod, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import type { PrivateKey } from '@libp2p/interface'
 import { InputFileError, errorCode } from '../errors.js'
+import { atomicWrite } from '../util/atomic-write.js'
 
 const HEADER = '# precache node identity (libp2p Ed25519 private key, base64 protobuf). Keep secret.\n'
 
@@ -12,8 +13,7 @@ const HEADER = '# precache node identity (libp2p Ed25519 private key, base64 pro
 export async function writeIdentity (file: string): Promise<string> {
   const key = await generateKeyPair('Ed25519')
   const text = HEADER + Buffer.from(privateKeyToProtobuf(key)).toString('base64') + '\n'
-  await writeFile(file + '.tmp', text, { mode: 0o600 })
-  await rename(file + '.tmp', file)
+  await atomicWrite(file, text, { mode: 0o600 })
   await chmod(file, 0o600)
   return peerIdFromPrivateKey(key).toString()
 }

@@ -7,7 +7,7 @@
  * time, so a kill -9 at any moment leaves either the old or the new record.
  * (`placed.json` of earlier versions is read once and converted.)
  */
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises'
+import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Logger } from '../log.js'
 import { atomicWrite } from '../util/atomic-write.js'
@@ -67,7 +67,9 @@ export async function openPeerStore (stateDir: string, log: Logger): Promise<Pee
   if (text != null) {
     let parsed: any
     try { parsed = JSON.parse(text) } catch {
-      log.error(`peer state ${file} is not valid JSON; starting without it (cached images are found again when announced)`)
+      const kept = `${file}.invalid-${Date.now()}`
+      await rename(file, kept).catch(() => {})
+      log.error(`peer state ${file} is not valid JSON (kept as ${kept}); starting without it: placed images are adopted again when announced, nothing is deleted`)
     }
     for (const [id, r] of Object.entries(parsed?.images ?? {})) if (valid(r)) images.set(id, r)
     for (const [id, d] of Object.entries<any>(parsed?.downloads ?? {})) if (typeof d?.imageId === 'string') downloads.set(id, d)

@@ -44,6 +44,7 @@ test('five images finishing at once, then SIGKILL while images are placed: the s
   if (text != null) t.notThrows(() => JSON.parse(text), 'the state file is one valid JSON document')
   t.log(`killed with ${placedBefore.length} of 5 in place`)
 
+  await rm(p.statusFile, { force: true })
   const again = await c.startPeer(2)
   for (const id of IDS) await waitCached(c, again, id)
   for (const id of placedBefore) t.true(await sameFile(join(again.cacheDir, id), join(again.dir, 'marks'), id), `${id} was not placed a second time`)

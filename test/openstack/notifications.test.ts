@@ -63,12 +63,12 @@ test('a tag added in a real Glance starts the distribution at once through Rabbi
   const c = cluster
   await c.startSeeder()
   const peer = await c.startPeer(1)
-  const seederStatus = async (): Promise<any> => await c.readStatus(join(dir, 'seeder', 'status.json'))
+  const seederStatus = c.seederStatus
   await waitFor('the seeder to listen for notifications and finish its first listing', async () => {
     const s = await seederStatus()
     return s?.glanceNotifications?.connected === true && s.catalogue?.complete === true
   }, 120_000)
-  t.is((await seederStatus()).images.length, 0, 'nothing tagged yet')
+  t.is((await seederStatus())?.images.length, 0, 'nothing tagged yet')
 
   const tagged = Date.now()
   await addTag(url, 'pa', image.id, 'precache')
