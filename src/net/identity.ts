@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs'
 import { chmod, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { userName } from '../util/user.js'
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import type { PrivateKey } from '@libp2p/interface'
@@ -58,7 +59,8 @@ export async function readIdentity (file: string): Promise<PrivateKey> {
   try {
     text = await readFile(file, 'utf8')
   } catch (err) {
-    throw new InputFileError(`cannot read identity ${file}: ${errorCode(err)}; make one with "precache keygen --identity ${file}"`)
+    const fix = (err as NodeJS.ErrnoException).code === 'ENOENT' ? `make one with "precache keygen --identity ${file}", or leave --identity out to use the state folder's` : `make it readable by user ${userName()} (mode 0600, owned by that user)`
+    throw new InputFileError(`cannot read identity ${file}: ${errorCode(err)}; ${fix}`)
   }
   const b64 = text.split('\n').filter(l => !l.startsWith('#') && l.trim() !== '').join('')
   try {

@@ -28,6 +28,9 @@ import { startReporter } from './reporter.js'
 import type { ImageReport } from '../distribute/report.js'
 import { hostLabels, selects } from '../distribute/selector.js'
 
+/** How often the cache driver's maintenance (the nova driver's mtime refresh) runs. @default 60000 */
+export const DEFAULT_MAINTENANCE_INTERVAL = 60_000
+
 /** First retry delay after a failed download (doubles up to DEFAULT_MAX_RETRY). @default 5000 */
 export const DEFAULT_RETRY = 5000
 
@@ -142,7 +145,7 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
   // keep a connection to every seeder (the catalogue is requested on connect)
   const seederLink = keepSeedersConnected({ node, log }, seeders)
   const maintain = driver.maintain != null
-    ? setInterval(() => { void driver.maintain?.(stopping.signal, id => store.get(id)?.state !== 'released').catch((err: unknown) => { log.warn(`cache maintenance: ${errorMessage(err)}`) }) }, 60_000)
+    ? setInterval(() => { void driver.maintain?.(stopping.signal, id => store.get(id)?.state !== 'released').catch((err: unknown) => { log.warn(`cache maintenance: ${errorMessage(err)}`) }) }, DEFAULT_MAINTENANCE_INTERVAL)
     : undefined
 
   metrics.setSeeders(trusted)
