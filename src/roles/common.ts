@@ -49,6 +49,7 @@ export async function startBase (config: Config, defaultListen: string, log: Log
     maxNeighbours: config.swarm.max_neighbours,
     uploadRate: config.swarm.upload_rate,
     downloadRate: config.swarm.download_rate,
+    maxBlockPeers: config.seeder.max_block_peers,
     data: { encryption: config.swarm.data_encryption, enabled: config.swarm.data_channel, port: config.swarm.data_port, host: config.swarm.data_host ?? bindHost(listen) }
   })
   log(`node ${node.peerId.toString()} on host ${hostname()} listening, ${versionLine()}`, { peerId: node.peerId.toString(), host: hostname(), addrs: node.getMultiaddrs().map(a => a.toString()) })

@@ -149,7 +149,17 @@ export async function startSeeder (config: Config, log: Logger): Promise<Seeder>
     catalogue: { generation: generations.current(), complete: announcer.complete() },
     images: announcer.catalogue().map(m => {
       const t = swarm.get(m.manifestId)
-      return { imageId: m.imageId, size: m.size, sentBytes: t?.ledger.totalSent ?? 0, neighbours: t?.neighbours.length ?? 0 }
+      const sends = t?.superSeeder?.sentCounts
+      return {
+        imageId: m.imageId,
+        size: m.size,
+        sentBytes: t?.ledger.totalSent ?? 0,
+        neighbours: t?.neighbours.length ?? 0,
+        peakNeighbours: t?.peakNeighbours ?? 0,
+        turnedAway: t?.turnedAway ?? 0,
+        blocksSent: sends != null ? sends.reduce((k, c) => k + (c > 0 ? 1 : 0), 0) : 0,
+        firstPassRepeats: t?.superSeeder?.firstPassRepeats ?? 0
+      }
     })
   }))
 
