@@ -6,7 +6,7 @@
  * holds so a restarted peer resumes.
  */
 import { createHash } from 'node:crypto'
-import { open, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { open, mkdir, readFile, rm } from 'node:fs/promises'
 import type { FileHandle } from 'node:fs/promises'
 import { forEachChunk } from '../util/file-chunks.js'
 import { join } from 'node:path'
@@ -14,6 +14,7 @@ import { BitSet } from './bitset.js'
 import { BlockHashMismatchError, ImageHashMismatchError, InputFileError } from '../errors.js'
 import { blockCount, blockLength } from '../image/manifest.js'
 import type { Manifest } from '../image/manifest.js'
+import { atomicWrite } from '../util/atomic-write.js'
 
 export interface BlockStore {
   readonly manifest: Manifest
@@ -23,8 +24,6 @@ export interface BlockStore {
   read: (index: number, into?: Uint8Array) => Promise<Uint8Array>
   /** verifies and stores a block (given whole or as consecutive parts); returns false if it was already held */
   write: (index: number, data: Uint8Array | Uint8Array[]) => Promise<boolean>
-  /** serve from another file with the same bytes from now on (after a rename into place) */
-  repoint: (path: string) => Promise<void>
   close: () => Promise<void>
 }
 
@@ -83,7 +82,6 @@ export async function openSourceStore (path: string, manifest: Manifest): Promis
     have,
     read: async (index, into) => await readBlock(fh, manifest, index, into),
     write: async () => false,
-    async repoint (p) { const old = fh; fh = await open(p, 'r'); await old.close() },
     close: async () => { await fh.close() }
   }
 }
@@ -129,8 +127,7 @@ export async function openPartialStore (dir: string, name: string, manifest: Man
     if (!dirty) return
     dirty = false
     await fh.datasync()
-    await writeFile(progressPath + '.tmp', have.toBytes())
-    await rename(progressPath + '.tmp', progressPath)
+    await atomicWrite(progressPath, have.toBytes(), { mode: 0o644 })
   }
   const schedule = (): void => {
     dirty = true
@@ -158,7 +155,6 @@ export async function openPartialStore (dir: string, name: string, manifest: Man
       schedule()
       return fresh
     },
-    async repoint () {},
     async verifyWhole (signal) {
       await stopTimer()
       await persist()
