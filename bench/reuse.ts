@@ -15,12 +15,13 @@ import { createCluster } from '../src/demo/cluster.js'
 import type { Cluster, PeerHandle } from '../src/demo/cluster.js'
 import { sha256File, writeRandomImage } from '../src/demo/image.js'
 import { parseSize } from '../src/config/units.js'
+import type { PeerImageStatus } from '../src/roles/status.js'
 
 const MiB = 1024 * 1024
 
-async function cached (c: Cluster, p: PeerHandle, notManifest?: string): Promise<any> {
+async function cached (c: Cluster, p: PeerHandle, notManifest?: string): Promise<PeerImageStatus> {
   for (;;) {
-    const s = (await c.readStatus(p.statusFile))?.images?.find((i: any) => i.imageId === 'img')
+    const s = (await c.peerStatus(p))?.images.find(i => i.imageId === 'img')
     if (s?.state === 'cached' && s.manifestId !== notManifest) return s
     await new Promise(resolve => setTimeout(resolve, 200))
   }
