@@ -71,7 +71,7 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
       blocks: t?.store.have.size ?? Math.max(1, Math.ceil(j.meta.size / j.meta.blockSize)),
       fromSeeders,
       fromPeers: (t?.ledger.totalReceived ?? 0) - fromSeeders,
-      reusedBytes: 0,
+      reusedBytes: j.report.reusedBytes,
       seconds: j.seconds ?? (Date.now() - j.started) / 1000
     }
     if (j.error != null) r.error = j.error
