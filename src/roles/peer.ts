@@ -28,6 +28,8 @@ import { startReporter } from './reporter.js'
 import type { ImageReport } from '../distribute/report.js'
 import { hostLabels } from '../distribute/selector.js'
 
+/** Seeders remembered per image (an announcement lists at most 16) */
+const MAX_SEEDERS_PER_IMAGE = 16
 /** First retry delay after a failed download (doubles up to 5 min). @default 5000 */
 export const DEFAULT_RETRY = 5000
 
@@ -89,20 +91,36 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
     snapshot: () => [...jobs.values()].map(reportOf)
   })
 
+  /**
+   * Another seeder announced the same content (same manifest id): fetch from
+   * it too. Seeders of one image are used together; losing one costs only
+   * the blocks it alone was sending.
+   */
+  const addSeeders = (job: Job, meta: ImageMeta): void => {
+    const known = new Set(job.meta.seeders.map(s => s.peerId))
+    const extra = meta.seeders.filter(s => !known.has(s.peerId))
+    if (extra.length === 0) return
+    // in place: a download starting now reads this same list
+    job.meta.seeders.push(...extra.slice(0, Math.max(0, MAX_SEEDERS_PER_IMAGE - job.meta.seeders.length)))
+    const t = swarm.get(meta.manifestId)
+    if (t != null) void swarm.connect(t, extra).catch(() => {})
+  }
+
   const start = (meta: ImageMeta, seeder: string, attempt = 0): void => {
     const prev = jobs.get(meta.imageId)
     if (prev?.meta.manifestId === meta.manifestId) {
+      addSeeders(prev, meta)
       // already wanted; a failed one is retried by its own back-off timer
       if (prev.state !== 'failed' || attempt === 0) { void lifecycle.announced(meta, isPinned(meta)); return }
     }
     if (prev != null) prev.controller.abort()
-    const job: Job = { meta, seeder, controller: new AbortController(), state: 'downloading', started: Date.now(), report: { reusedBytes: 0, fromSeeders: 0, fromPeers: 0 } }
+    const job: Job = { meta: { ...meta, seeders: [...meta.seeders] }, seeder, controller: new AbortController(), state: 'downloading', started: Date.now(), report: { reusedBytes: 0, fromSeeders: 0, fromPeers: 0 } }
     jobs.set(meta.imageId, job)
     const run = async (): Promise<void> => {
       await lifecycle.announced(meta, isPinned(meta))
       if (await reseed(dl, meta, seeder, isPinned(meta))) { job.state = 'cached'; job.seconds = 0; log(`image ${meta.imageId} already in place: serving it`); return }
       log(`downloading image ${meta.imageId}`, { size: meta.size, manifest: meta.manifestId })
-      await downloadImage(dl, meta, seeder, AbortSignal.any([job.controller.signal, stopping.signal]), job.report, isPinned(meta))
+      await downloadImage(dl, job.meta, seeder, AbortSignal.any([job.controller.signal, stopping.signal]), job.report, isPinned(meta))
       job.state = 'cached'
       job.seconds = (Date.now() - job.started) / 1000
       metrics.downloaded(job.seconds)
@@ -115,7 +133,7 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
       reporter.changed()
       const delay = Math.min(300_000, DEFAULT_RETRY * 2 ** attempt)
       log.error(`image ${meta.imageId}: ${errorMessage(err)} (retrying in ${delay / 1000}s)`)
-      setTimeout(() => { if (jobs.get(meta.imageId) === job && !stopping.signal.aborted) start(meta, seeder, attempt + 1) }, delay).unref()
+      setTimeout(() => { if (jobs.get(meta.imageId) === job && !stopping.signal.aborted) start(job.meta, seeder, attempt + 1) }, delay).unref()
     })
   }
 
