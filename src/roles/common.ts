@@ -1,5 +1,5 @@
 /** Start-up shared by both roles: node identity, swarm key, libp2p node, swarm, status file */
-import { mkdir, rename, writeFile } from 'node:fs/promises'
+import { mkdir } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import { InputFileError, ListenError, errorCode, errorMessage } from '../errors.js'
 import type { Config } from '../config/load.js'
@@ -11,7 +11,8 @@ import { loadIdentity, warnIfShared } from '../net/identity.js'
 import { checkListen } from '../net/listen.js'
 import { createRefusedLog } from '../net/refused.js'
 import { agentVersion, versionLine, watchVersions } from './version.js'
-import { lockStateDir, userName } from './lock.js'
+import { lockStateDir } from './lock.js'
+import { userName } from '../util/user.js'
 import type { StateLock } from './lock.js'
 import { readSwarmKey } from '../net/swarm-key.js'
 import { createSwarm } from '../swarm/engine.js'
@@ -63,27 +64,19 @@ function bindHost (listen: string[]): string | undefined {
   return hosts.size === 1 && only !== '0.0.0.0' && only !== '::' ? only : undefined
 }
 
-/** Writes a JSON snapshot atomically every second while `snapshot` returns one */
-export function startStatusFile (path: string | undefined, snapshot: () => unknown): () => Promise<void> {
-  if (path == null) return async () => {}
-  let writing: Promise<void> = Promise.resolve()
-  const write = (): void => {
-    writing = writing.then(async () => {
-      await writeFile(path + '.tmp', JSON.stringify(snapshot()))
-      await rename(path + '.tmp', path)
-    }).catch(() => {})
-  }
-  const timer = setInterval(write, 1000)
-  write()
-  return async () => { clearInterval(timer); write(); await writing }
-}
-
 /**
  * A node keeps running on SIGHUP (a closed terminal, a service manager's
- * reload): precache reads its configuration only at start.
+ * reload): precache reads its configuration only at start. A seeder lists
+ * images again at once (the returned setter installs that).
  */
-export function ignoreHangup (log: Logger): void {
-  process.on('SIGHUP', () => { log('received SIGHUP: ignored (the configuration is read only at start; restart precache to apply changes)') })
+export function ignoreHangup (log: Logger): (reload: () => Promise<unknown>) => void {
+  let reload: (() => Promise<unknown>) | undefined
+  process.on('SIGHUP', () => {
+    if (reload == null) { log('received SIGHUP: ignored (the configuration is read only at start; restart precache to apply changes)'); return }
+    log('received SIGHUP: listing images again now (the configuration is read only at start)')
+    reload().catch((err: any) => { log.warn(`listing after SIGHUP failed: ${String(err.message)}`) })
+  })
+  return r => { reload = r }
 }
 
 /** Runs until SIGINT/SIGTERM, then calls `stop` once */

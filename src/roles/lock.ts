@@ -9,9 +9,10 @@
  * at process exit.
  */
 import { closeSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs'
-import { hostname, userInfo } from 'node:os'
+import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { InputFileError, StateDirLockedError, errorCode } from '../errors.js'
+import { userName } from '../util/user.js'
 
 export const LOCK_FILE = 'precache.lock'
 
@@ -35,7 +36,9 @@ export function lockStateDir (dir: string, role: string): StateLock {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw notWritable(dir, err)
     const owner = readOwner(path)
-    if (owner != null && isRunningPrecache(owner.pid)) {
+    // a lock naming this very process is from an earlier life of the same pid
+    // (a container's pid 1 after a restart): stale
+    if (owner != null && owner.pid !== process.pid && isRunningPrecache(owner.pid)) {
       throw new StateDirLockedError(`state folder ${dir} is in use by precache ${owner.role} (pid ${owner.pid}, started ${owner.started}): ` +
         'stop that process first, or give this one its own --state-dir')
     }
@@ -97,8 +100,4 @@ function notWritable (dir: string, err: unknown): Error {
       'make it writable (chown/chmod) or set --state-dir to a folder this user owns')
   }
   return new InputFileError(`cannot use state folder ${dir}: ${errorCode(err)}; set --state-dir`)
-}
-
-export function userName (): string {
-  try { return userInfo().username } catch { return String(process.getuid?.() ?? '?') }
 }

@@ -4,33 +4,36 @@
  * with the cache driver and keeps serving it. A withdrawn image is released
  * and deleted only after the grace period (lifecycle.ts).
  */
-import { multiaddr } from '@multiformats/multiaddr'
 import type { Config } from '../config/load.js'
-import { requireOption } from '../config/load.js'
 import { cacheDrivers } from '../cache/driver.js'
 import { createSpace } from '../cache/space.js'
-import { ConfigError, errorMessage } from '../errors.js'
+import { errorMessage } from '../errors.js'
 import type { Logger } from '../log.js'
 import type { ImageMeta } from '../image/meta.js'
 import { createSubscriber } from '../distribute/subscriber.js'
 import type { Announcement } from '../distribute/announcement.js'
-import { countBy, startBase, startStatusFile } from './common.js'
+import { countBy, startBase } from './common.js'
+import { startStatusFile } from './status.js'
+import { backoff, DEFAULT_MAX_RETRY } from './retry.js'
 import { openPeerStore } from './peer-store.js'
 import { downloadImage, removeStrayPartials, reseed } from './swarm-download.js'
 import type { DownloadComponents } from './swarm-download.js'
 import { createLifecycle } from './lifecycle.js'
-import type { Job } from './lifecycle.js'
-import { keepSeedersConnected } from './seeder-link.js'
+import type { ImageStatus, Job } from './lifecycle.js'
+import { keepSeedersConnected, seedersFromConfig } from './seeder-link.js'
 import { metrics } from '../ops/metrics.js'
 import { RELEASE } from './version.js'
 import { startMetricsServer } from '../ops/metrics-server.js'
 import { startReporter } from './reporter.js'
 import type { ImageReport } from '../distribute/report.js'
-import { hostLabels } from '../distribute/selector.js'
+import { hostLabels, selects } from '../distribute/selector.js'
 
 /** Seeders remembered per image (an announcement lists at most 16) */
 const MAX_SEEDERS_PER_IMAGE = 16
-/** First retry delay after a failed download (doubles up to 5 min). @default 5000 */
+/** How often the cache driver's maintenance (the nova driver's mtime refresh) runs. @default 60000 */
+export const DEFAULT_MAINTENANCE_INTERVAL = 60_000
+
+/** First retry delay after a failed download (doubles up to DEFAULT_MAX_RETRY). @default 5000 */
 export const DEFAULT_RETRY = 5000
 
 export interface Peer {
@@ -39,15 +42,7 @@ export interface Peer {
 }
 
 export async function startPeer (config: Config, log: Logger): Promise<Peer> {
-  const seederAddrs: string[] = requireOption(config, 'peer', 'seeders')
-  const seeders = seederAddrs.map(a => {
-    let ma
-    try { ma = multiaddr(a) } catch { throw new ConfigError(`--seeder ${a} is not a multiaddr`) }
-    const id = ma.getComponents().findLast(c => c.name === 'p2p')?.value
-    if (id == null) throw new ConfigError(`--seeder ${a} must end with /p2p/<seeder peer id> (printed by the seeder at start and by "precache keygen")`)
-    return { ma, id }
-  })
-  const trusted: string[] = config.peer.trusted_seeders ?? seeders.map(s => s.id)
+  const { seeders, trusted } = seedersFromConfig(config)
   const labels = hostLabels(config.peer.labels ?? [])
   const driver = cacheDrivers.get(config.peer.cache_driver)({ config, log: log.child('cache') })
   await driver.validate?.()
@@ -65,30 +60,24 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
   const lifecycle = createLifecycle({ dl, jobs, log }, { grace: config.cache.withdraw_grace })
   await removeStrayPartials(dl)
 
-  const reportOf = (j: Job): ImageReport => {
-    const t = swarm.get(j.meta.manifestId)
-    const trustedIds = new Set(trusted)
-    const byPeer = Object.entries(t?.ledger.byPeer() ?? {})
-    const fromSeeders = byPeer.filter(([id]) => trustedIds.has(id)).reduce((n, [, e]) => n + e.received, 0)
-    const r: ImageReport = {
-      imageId: j.meta.imageId,
-      state: j.state,
-      size: j.meta.size,
-      have: t?.store.have.count() ?? (j.state === 'cached' ? Math.max(1, Math.ceil(j.meta.size / j.meta.blockSize)) : 0),
-      blocks: t?.store.have.size ?? Math.max(1, Math.ceil(j.meta.size / j.meta.blockSize)),
-      fromSeeders,
-      fromPeers: (t?.ledger.totalReceived ?? 0) - fromSeeders,
-      reusedBytes: 0,
-      seconds: j.seconds ?? (Date.now() - j.started) / 1000
-    }
-    if (j.error != null) r.error = j.error
-    return r
-  }
+  /** the fleet report's view of one image: the same state table as the status file */
+  const reportOf = (i: ImageStatus): ImageReport => ({
+    imageId: i.imageId,
+    state: i.state,
+    size: i.size,
+    have: Math.min(i.have, i.blocks),
+    blocks: i.blocks,
+    fromSeeders: i.fromSeeders,
+    fromPeers: i.fromPeers,
+    reusedBytes: i.reusedBytes,
+    seconds: i.seconds ?? 0,
+    ...(i.error != null ? { error: i.error } : {})
+  })
   const reporter = startReporter({ node, log: log.child('report') }, {
     seeders,
     interval: config.peer.report_interval,
     labels,
-    snapshot: () => [...jobs.values()].map(reportOf)
+    snapshot: () => lifecycle.status(space.waiting()).map(reportOf)
   })
 
   /**
@@ -107,6 +96,11 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
   }
 
   const start = (meta: ImageMeta, seeder: string, attempt = 0): void => {
+    if (!selects(meta.selector, labels)) {
+      // aimed at other hosts: neither download nor keep it (the seeder's signed announcement says so)
+      if (jobs.has(meta.imageId) || store.get(meta.imageId) != null) void lifecycle.release(meta.imageId, `not aimed at this host (hosts: ${meta.selector ?? ''})`)
+      return
+    }
     const prev = jobs.get(meta.imageId)
     if (prev?.meta.manifestId === meta.manifestId) {
       addSeeders(prev, meta)
@@ -118,12 +112,14 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
     jobs.set(meta.imageId, job)
     const run = async (): Promise<void> => {
       await lifecycle.announced(meta, isPinned(meta))
-      if (await reseed(dl, meta, seeder, isPinned(meta))) { job.state = 'cached'; job.seconds = 0; log(`image ${meta.imageId} already in place: serving it`); return }
+      if (await reseed(dl, meta, seeder, isPinned(meta))) { job.state = 'cached'; job.seconds = 0; job.cachedAt = Date.now(); log(`image ${meta.imageId} already in place: serving it`); return }
       log(`downloading image ${meta.imageId}`, { size: meta.size, manifest: meta.manifestId })
       await downloadImage(dl, job.meta, seeder, AbortSignal.any([job.controller.signal, stopping.signal]), job.report, isPinned(meta))
       job.state = 'cached'
-      job.seconds = (Date.now() - job.started) / 1000
+      job.cachedAt = Date.now()
+      job.seconds = (job.cachedAt - job.started) / 1000
       metrics.downloaded(job.seconds)
+      if (job.report.reusedBytes > 0) metrics.receivedFrom('reused', job.report.reusedBytes)
       reporter.changed()
     }
     run().catch((err: unknown) => {
@@ -131,7 +127,7 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
       job.state = 'failed'
       job.error = errorMessage(err)
       reporter.changed()
-      const delay = Math.min(300_000, DEFAULT_RETRY * 2 ** attempt)
+      const delay = backoff(attempt, DEFAULT_RETRY, DEFAULT_MAX_RETRY)
       log.error(`image ${meta.imageId}: ${errorMessage(err)} (retrying in ${delay / 1000}s)`)
       setTimeout(() => { if (jobs.get(meta.imageId) === job && !stopping.signal.aborted) start(job.meta, seeder, attempt + 1) }, delay).unref()
     })
@@ -168,7 +164,7 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
   // keep a connection to every seeder (the catalogue is requested on connect)
   const seederLink = keepSeedersConnected({ node, log }, seeders)
   const maintain = driver.maintain != null
-    ? setInterval(() => { void driver.maintain?.(stopping.signal, id => store.get(id)?.state !== 'released').catch((err: unknown) => { log.warn(`cache maintenance: ${errorMessage(err)}`) }) }, 60_000)
+    ? setInterval(() => { void driver.maintain?.(stopping.signal, id => store.get(id)?.state !== 'released').catch((err: unknown) => { log.warn(`cache maintenance: ${errorMessage(err)}`) }) }, DEFAULT_MAINTENANCE_INTERVAL)
     : undefined
 
   metrics.setSeeders(trusted)
@@ -183,7 +179,7 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
     role: 'peer',
     peerId: node.peerId.toString(),
     data: swarm.data(),
-    seeders: seeders.map(s => ({ peerId: s.id, connected: node.getConnections().some(c => c.remotePeer.toString() === s.id), catalogues: 0, complete: false, ...views.get(s.id) })),
+    seeders: seeders.map(s => ({ peerId: s.id, connected: node.getConnections().some(c => c.remotePeer.toString() === s.id), catalogues: 0, complete: false, ...views.get(s.id), unreachable: seederLink.unreachable(s.id) })),
     cache: { bytes: cachedBytes(), maxBytes: config.cache.max_bytes, minFree: config.cache.min_free, waiting: space.waiting() },
     images: lifecycle.status(space.waiting())
   }))

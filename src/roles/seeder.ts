@@ -2,7 +2,9 @@
  * The seeder role: every `interval`, List → Fetch → Serve → Distribute.
  * A failing lister keeps the last good list (retrying with back-off) so that
  * images are never withdrawn because the image service was down; an image
- * that disappears from a successful listing is withdrawn.
+ * that disappears from a successful listing is withdrawn. Every image's
+ * progress is a row of one state table (seeder-images.ts), which the pass,
+ * the status file and the completeness of the catalogue read.
  */
 import type { Config } from '../config/load.js'
 import { listers } from '../list/lister.js'
@@ -12,7 +14,10 @@ import { createSwarmServer } from '../serve/swarm-server.js'
 import type { ImageMeta } from '../image/meta.js'
 import { createAnnouncer } from '../distribute/announcer.js'
 import type { Logger } from '../log.js'
-import { startBase, startStatusFile } from './common.js'
+import { startBase } from './common.js'
+import { startStatusFile } from './status.js'
+import { createSeederImageTable } from './seeder-images.js'
+import { backoff } from './retry.js'
 import { errorMessage } from '../errors.js'
 import { openGeneration } from './generation.js'
 import { metrics } from '../ops/metrics.js'
@@ -20,8 +25,12 @@ import { RELEASE } from './version.js'
 import { startMetricsServer } from '../ops/metrics-server.js'
 import { handleReports } from '../distribute/report.js'
 import { createFleet } from './fleet.js'
+import { startGlanceNotifications } from '../list/glance-notifications.js'
+import { checkSelector, parseTargetRules, selectorFor, selects } from '../distribute/selector.js'
 import { startAdminServer } from './admin.js'
 
+/** Events within this time after a Glance notification share one listing. @default 300 */
+export const DEFAULT_NOTIFICATION_DEBOUNCE = 300
 /** First retry delay after a failed listing. @default 15000 */
 export const DEFAULT_LIST_RETRY = 15_000
 
@@ -36,6 +45,7 @@ export interface Seeder {
 }
 
 export async function startSeeder (config: Config, log: Logger): Promise<Seeder> {
+  const targetRules = parseTargetRules(config.seeder.targets)
   const lister = listers.get(config.seeder.lister)({ config, log: log.child('list') })
   const fetcher = fetchers.get(config.seeder.fetcher)({ config, log: log.child('fetch') })
   await lister.validate?.()
@@ -47,7 +57,7 @@ export async function startSeeder (config: Config, log: Logger): Promise<Seeder>
   const server = createSwarmServer({ swarm, privateKey, self, log: log.child('serve') }, { stateDir: config.DEFAULT.state_dir, blockSize: config.swarm.block_size })
   const announcer = await createAnnouncer({ node, log: log.child('distribute') }, { topic: config.DEFAULT.topic, interval: config.seeder.announce_interval })
   const controller = new AbortController()
-  let current: ImageRef[] = []
+  const images = createSeederImageTable()
   let failures = 0
   const generations = await openGeneration(config.DEFAULT.state_dir)
   let timer: NodeJS.Timeout | undefined
@@ -64,39 +74,47 @@ export async function startSeeder (config: Config, log: Logger): Promise<Seeder>
       metrics.listing(false)
       // a failed listing is no authority: peers withdraw nothing while the catalogue is incomplete
       announcer.settle(generations.current(), false)
-      log.error(`listing images failed (keeping the previous ${current.length}): ${errorMessage(err)}`)
+      log.error(`listing images failed (keeping the previous ${images.size()}): ${errorMessage(err)}`)
       throw err
     }
     const wanted = new Set(listed.map(i => i.id))
-    for (const old of current) {
-      if (wanted.has(old.id)) continue
-      log(`image ${old.id} is no longer listed: withdrawing it`)
-      await announcer.withdraw(old.id)
-      await server.unserve(old.id)
-      await fetcher.release?.(old)
+    for (const old of images.rows()) {
+      if (wanted.has(old.imageId)) continue
+      log(`image ${old.imageId} is no longer listed: withdrawing it`)
+      await announcer.withdraw(old.imageId)
+      await server.unserve(old.imageId)
+      await fetcher.release?.(old.ref)
+      images.delete(old.imageId)
     }
-    current = listed
     for (const image of listed) {
+      const row = images.get(image.id) ?? images.put({ imageId: image.id, state: 'listed', ref: image })
+      row.ref = image
       try {
+        const selector = selectorFor(targetRules, image)
+        if (selector != null) checkSelector(selector, image.id)
         const fetched = await fetcher.fetch(image, signal)
+        if (row.state === 'listed') images.move(image.id, 'fetched')
         const meta: ImageMeta = { ...await server.serve(image.id, fetched.path, signal) }
         if (image.name != null) meta.name = image.name
         if (image.diskFormat != null) meta.diskFormat = image.diskFormat
         if (image.pin === true) meta.pin = true
-        const before = announcer.catalogue().find(m => m.imageId === image.id)
-        if (before?.manifestId !== meta.manifestId || before.pin !== meta.pin) {
-          log(`serving image ${image.id}`, { size: meta.size, manifest: meta.manifestId })
+        if (selector != null) meta.selector = selector
+        if (row.state !== 'announced' || row.meta?.manifestId !== meta.manifestId || row.meta.pin !== meta.pin || row.meta.selector !== meta.selector) {
+          images.move(image.id, 'served', { meta })
+          log(`serving image ${image.id}`, { size: meta.size, manifest: meta.manifestId, ...(selector != null ? { hosts: selector } : {}) })
           await announcer.cache(meta)
+          images.move(image.id, 'announced')
         }
+        images.update(image.id, { error: undefined })
       } catch (err) {
         if (signal?.aborted === true) throw err
         metrics.fetchError()
+        images.update(image.id, { error: errorMessage(err) })
         log.error(`image ${image.id}: ${errorMessage(err)} (will retry next period)`)
       }
     }
-    // the catalogue now answers for this listing only if every listed image is in it
-    const served = new Set(announcer.catalogue().map(m => m.imageId))
-    const complete = listed.every(i => served.has(i.id))
+    // the catalogue now answers for this listing only if every listed image is announced
+    const complete = listed.every(i => images.get(i.id)?.state === 'announced')
     announcer.settle(complete ? await generations.next() : generations.current(), complete)
   }
 
@@ -111,7 +129,7 @@ export async function startSeeder (config: Config, log: Logger): Promise<Seeder>
     if (timer != null) clearTimeout(timer)
     const p = runOnce(controller.signal)
     running = p.then(() => { schedule(config.seeder.interval) },
-      () => { if (!controller.signal.aborted) schedule(Math.min(config.seeder.interval, DEFAULT_LIST_RETRY * 2 ** Math.min(failures - 1, 6))) })
+      () => { if (!controller.signal.aborted) schedule(backoff(failures - 1, DEFAULT_LIST_RETRY, config.seeder.interval, 6)) })
     await p
   }
   const schedule = (ms: number): void => {
@@ -127,7 +145,7 @@ export async function startSeeder (config: Config, log: Logger): Promise<Seeder>
       if (controller.signal.aborted) throw new Error('the seeder is stopping')
       log('re-listing now (refresh)')
       await pass()
-      return { images: current.length }
+      return { images: images.size() }
     })()
     return await pendingRefresh
   }
@@ -135,10 +153,30 @@ export async function startSeeder (config: Config, log: Logger): Promise<Seeder>
   const fleet = createFleet({ seeder: node.peerId.toString(), peerTimeout: config.seeder.peer_timeout })
   const stopReports = await handleReports(node, (peerId, report) => { fleet.record(peerId, report) })
   const admin = await startAdminServer(config, {
-    fleet: () => fleet.view(announcer.catalogue().map(m => ({ imageId: m.imageId, name: m.name, size: m.size }))),
+    fleet: () => fleet.view(announcer.catalogue().map(m => ({ imageId: m.imageId, name: m.name, size: m.size, selector: m.selector })),
+      (labels, image) => selects(image.selector, labels)),
     refresh
   }, log)
   schedule(0)
+
+  // Glance notifications: list again shortly after an image changes (a burst of events costs one listing)
+  let soon: NodeJS.Timeout | undefined
+  const relistSoon = (why: string): void => {
+    soon ??= setTimeout(() => {
+      soon = undefined
+      log(`listing again now: ${why}`)
+      refresh().catch((err: any) => { log.warn(`listing after a Glance notification failed: ${String(err.message)}`) })
+    }, DEFAULT_NOTIFICATION_DEBOUNCE)
+  }
+  const notifications = config.glance.notifications_url != null
+    ? startGlanceNotifications({ log: log.child('notifications') }, {
+      url: config.glance.notifications_url,
+      exchange: config.glance.notifications_exchange,
+      topic: config.glance.notifications_topic,
+      onEvent: e => { relistSoon(`glance ${e.eventType}${e.imageId != null ? ` for image ${e.imageId}` : ''}`) },
+      onReconnect: () => { relistSoon('reconnected to Glance notifications (events may have been missed)') }
+    })
+    : undefined
 
   const stopStatus = startStatusFile(config.DEFAULT.status_file, () => ({
     role: 'seeder',
@@ -147,18 +185,23 @@ export async function startSeeder (config: Config, log: Logger): Promise<Seeder>
     sentBytes: swarm.torrents().reduce((n, t) => n + t.ledger.totalSent, 0),
     subscribers: announcer.subscribers(),
     catalogue: { generation: generations.current(), complete: announcer.complete() },
-    images: announcer.catalogue().map(m => {
-      const t = swarm.get(m.manifestId)
+    ...(notifications != null ? { glanceNotifications: { connected: notifications.connected() } } : {}),
+    images: images.rows().map(r => {
+      const t = r.meta != null ? swarm.get(r.meta.manifestId) : undefined
       const sends = t?.superSeeder?.sentCounts
       return {
-        imageId: m.imageId,
-        size: m.size,
+        imageId: r.imageId,
+        state: r.state,
+        since: r.since,
+        manifestId: r.meta?.manifestId,
+        size: r.meta?.size ?? r.ref.size,
         sentBytes: t?.ledger.totalSent ?? 0,
         neighbours: t?.neighbours.length ?? 0,
         peakNeighbours: t?.peakNeighbours ?? 0,
         turnedAway: t?.turnedAway ?? 0,
         blocksSent: sends != null ? sends.reduce((k, c) => k + (c > 0 ? 1 : 0), 0) : 0,
-        firstPassRepeats: t?.superSeeder?.firstPassRepeats ?? 0
+        firstPassRepeats: t?.superSeeder?.firstPassRepeats ?? 0,
+        error: r.error
       }
     })
   }))
@@ -172,6 +215,8 @@ export async function startSeeder (config: Config, log: Logger): Promise<Seeder>
       controller.abort()
       if (timer != null) clearTimeout(timer)
       await running.catch(() => {})
+      if (soon != null) clearTimeout(soon)
+      await notifications?.stop()
       await metricsServer?.close()
       await admin.close()
       await stopReports()

@@ -6,7 +6,8 @@
  * holds so a restarted peer resumes.
  */
 import { createHash } from 'node:crypto'
-import { open, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { isShared, sha256Shared } from '../util/hash-pool.js'
+import { open, mkdir, readFile, rm } from 'node:fs/promises'
 import type { FileHandle } from 'node:fs/promises'
 import { forEachChunk } from '../util/file-chunks.js'
 import { join } from 'node:path'
@@ -14,6 +15,7 @@ import { BitSet } from './bitset.js'
 import { BlockHashMismatchError, ImageHashMismatchError, InputFileError } from '../errors.js'
 import { blockCount, blockLength } from '../image/manifest.js'
 import type { Manifest } from '../image/manifest.js'
+import { atomicWrite } from '../util/atomic-write.js'
 
 export interface BlockStore {
   readonly manifest: Manifest
@@ -23,8 +25,6 @@ export interface BlockStore {
   read: (index: number, into?: Uint8Array) => Promise<Uint8Array>
   /** verifies and stores a block (given whole or as consecutive parts); returns false if it was already held */
   write: (index: number, data: Uint8Array | Uint8Array[]) => Promise<boolean>
-  /** serve from another file with the same bytes from now on (after a rename into place) */
-  repoint: (path: string) => Promise<void>
   close: () => Promise<void>
 }
 
@@ -83,7 +83,6 @@ export async function openSourceStore (path: string, manifest: Manifest): Promis
     have,
     read: async (index, into) => await readBlock(fh, manifest, index, into),
     write: async () => false,
-    async repoint (p) { const old = fh; fh = await open(p, 'r'); await old.close() },
     close: async () => { await fh.close() }
   }
 }
@@ -129,8 +128,7 @@ export async function openPartialStore (dir: string, name: string, manifest: Man
     if (!dirty) return
     dirty = false
     await fh.datasync()
-    await writeFile(progressPath + '.tmp', have.toBytes())
-    await rename(progressPath + '.tmp', progressPath)
+    await atomicWrite(progressPath, have.toBytes(), { mode: 0o644 })
   }
   const schedule = (): void => {
     dirty = true
@@ -148,9 +146,11 @@ export async function openPartialStore (dir: string, name: string, manifest: Man
     read: async (index, into) => await readBlock(fh, manifest, index, into),
     async write (index, data) {
       if (have.get(index)) return false
-      // hashed on this thread: crypto.subtle.digest (libuv's pool) measured 2.5× the
-      // CPU per byte here (it copies each block into fresh memory first)
-      if (!blockMatches(manifest, index, data)) {
+      // a block in shared memory (the bulk channel's) is hashed on a worker thread
+      const matches = !Array.isArray(data) && isShared(data)
+        ? data.length === blockLength(manifest, index) && equalBytes(await sha256Shared(data), manifest.blockHashes[index])
+        : blockMatches(manifest, index, data)
+      if (!matches) {
         throw new BlockHashMismatchError(`block ${index} of image ${manifest.imageId} does not match its hash`)
       }
       await writeAll(fh, Array.isArray(data) ? data : [data], index * manifest.blockSize)
@@ -158,7 +158,6 @@ export async function openPartialStore (dir: string, name: string, manifest: Man
       schedule()
       return fresh
     },
-    async repoint () {},
     async verifyWhole (signal) {
       await stopTimer()
       await persist()

@@ -9,6 +9,7 @@ import { mkdir, rm } from 'node:fs/promises'
 import { sha256File, writeRandomImage } from '../../src/demo/image.js'
 import { freePort, startCli, stopAll } from '../../src/demo/processes.js'
 import { writeIdentity } from '../../src/net/identity.js'
+import { readSeederStatus } from '../../src/roles/status.js'
 import { imageStatus, newCluster, waitCached, waitFor } from './helpers.js'
 
 const MiB = 1024 * 1024
@@ -30,7 +31,7 @@ test('two seeders: peers fetch from both; one killed mid-transfer, every peer st
   const sha = await writeRandomImage(join(c.imagesDir, 'img-24'), size)
   const seederA = await c.startSeeder()
   const peers = await Promise.all([1, 2, 3].map(async i => await c.startPeer(i, { args: ['--seeder', addrB] })))
-  const seederStatus = async (file: string): Promise<any> => (await c.readStatus(file))?.images?.find((i: any) => i.imageId === 'img-24')
+  const seederStatus = async (file: string): Promise<any> => (await readSeederStatus(file))?.images?.find(i => i.imageId === 'img-24')
   const fileA = join(c.dir, 'seeder', 'status.json')
   const fileB = join(dirB, 'status.json')
 
