@@ -101,6 +101,7 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
       job.cachedAt = Date.now()
       job.seconds = (job.cachedAt - job.started) / 1000
       metrics.downloaded(job.seconds)
+      if (job.report.reusedBytes > 0) metrics.receivedFrom('reused', job.report.reusedBytes)
       reporter.changed()
     }
     run().catch((err: unknown) => {
