@@ -7,7 +7,7 @@
  * every host. Examples: `aggregate=gpu`, `az=nova-1|nova-2,host!=compute-7`.
  */
 import { hostname } from 'node:os'
-import { ConfigError } from '../errors.js'
+import { ConfigError, errorMessage } from '../errors.js'
 
 /** Longest selector accepted (in meta, a Glance property or the config) */
 export const MAX_SELECTOR_LENGTH = 1024
@@ -78,7 +78,7 @@ export function parseTargetRules (text: string | undefined): TargetRule[] {
     const pattern = raw.slice(0, at).trim()
     const selector = raw.slice(at + 1).trim()
     if (at < 0 || pattern === '' || !/^[A-Za-z0-9._*-]+$/.test(pattern)) throw new ConfigError(`[seeder] targets: "${raw.trim()}" must be PATTERN: SELECTOR (pattern of letters, digits, . _ - and *), e.g. gpu-*: aggregate=gpu`)
-    try { parseSelector(selector) } catch (err: any) { throw new ConfigError(`[seeder] targets: rule "${raw.trim()}": ${String(err.message)}`) }
+    try { parseSelector(selector) } catch (err) { throw new ConfigError(`[seeder] targets: rule "${raw.trim()}": ${errorMessage(err)}`) }
     rules.push({ pattern, match: new RegExp('^' + pattern.replace(/[.]/g, '\\.').replace(/\*/g, '.*') + '$'), selector })
   }
   return rules
@@ -95,7 +95,7 @@ export function selectorFor (rules: TargetRule[], image: { id: string, name?: st
 export function checkSelector (selector: string, imageId: string): void {
   try {
     parseSelector(selector)
-  } catch (err: any) {
-    throw new ConfigError(`image ${imageId}: its host selector "${selector.slice(0, 100)}" is invalid (${String(err.message)}); fix the Glance property precache_hosts or [seeder] targets. It is not announced`)
+  } catch (err) {
+    throw new ConfigError(`image ${imageId}: its host selector "${selector.slice(0, 100)}" is invalid (${errorMessage(err)}); fix the Glance property precache_hosts or [seeder] targets. It is not announced`)
   }
 }

@@ -13,6 +13,7 @@
 import amqp from 'amqplib'
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib'
 import type { Logger } from '../log.js'
+import { errorCode, errorMessage } from '../errors.js'
 
 /** Events that can change what the lister selects */
 export const WATCHED_EVENTS = new Set(['image.create', 'image.update', 'image.delete', 'image.activate', 'image.upload'])
@@ -117,7 +118,7 @@ export function startGlanceNotifications (components: { log: Logger }, init: Gla
         schedule()
       })
       const ch = await exchangeOn(m)
-      ch.on('error', (err: any) => { log.warn(`Glance notification channel: ${String(err.message)}`) })
+      ch.on('error', (err: unknown) => { log.warn(`Glance notification channel: ${errorMessage(err)}`) })
       const q = await ch.assertQueue('', { exclusive: true, autoDelete: true, durable: false, arguments: { 'x-max-length': 10_000 } })
       await ch.bindQueue(q.queue, exchange, routingKey)
       await ch.consume(q.queue, onMessage, { noAck: true })
@@ -126,11 +127,11 @@ export function startGlanceNotifications (components: { log: Logger }, init: Gla
       log(`listening for Glance notifications on ${where} (exchange ${exchange}, routing key ${routingKey})`)
       if (everConnected) init.onReconnect()
       everConnected = true
-    } catch (err: any) {
+    } catch (err) {
       await model?.close().catch(() => {})
       model = undefined
       if (stopped) return
-      const line = `cannot listen for Glance notifications on ${where}: ${String(err.code ?? err.message)} (retrying; images are still listed every interval)`
+      const line = `cannot listen for Glance notifications on ${where}: ${errorCode(err)} (retrying; images are still listed every interval)`
       if (!warned) log.warn(line)
       else log.debug(line)
       warned = true

@@ -74,7 +74,7 @@ export function ignoreHangup (log: Logger): (reload: () => Promise<unknown>) => 
   process.on('SIGHUP', () => {
     if (reload == null) { log('received SIGHUP: ignored (the configuration is read only at start; restart precache to apply changes)'); return }
     log('received SIGHUP: listing images again now (the configuration is read only at start)')
-    reload().catch((err: any) => { log.warn(`listing after SIGHUP failed: ${String(err.message)}`) })
+    reload().catch((err: unknown) => { log.warn(`listing after SIGHUP failed: ${errorMessage(err)}`) })
   })
   return r => { reload = r }
 }

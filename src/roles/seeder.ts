@@ -165,7 +165,7 @@ export async function startSeeder (config: Config, log: Logger): Promise<Seeder>
     soon ??= setTimeout(() => {
       soon = undefined
       log(`listing again now: ${why}`)
-      refresh().catch((err: any) => { log.warn(`listing after a Glance notification failed: ${String(err.message)}`) })
+      refresh().catch((err: unknown) => { log.warn(`listing after a Glance notification failed: ${errorMessage(err)}`) })
     }, DEFAULT_NOTIFICATION_DEBOUNCE)
   }
   const notifications = config.glance.notifications_url != null
