@@ -8,6 +8,7 @@ import { identify } from '@libp2p/identify'
 import { swarmPrologue } from './swarm-key.js'
 import { gossipsub } from '@libp2p/gossipsub'
 import type { GossipSub } from '@libp2p/gossipsub'
+import type { BanList } from './bans.js'
 
 /** Bytes a stream may buffer unread before it is reset. @default 64 MiB */
 export const MAX_STREAM_READ_BUFFER = 64 * 1024 * 1024
@@ -37,6 +38,34 @@ export interface NodeInit {
    * @default 300
    */
   maxConnections?: number
+  /** peers refused at the connection gater while banned (see bans.ts) */
+  bans?: BanList
+  /**
+   * Called when an inbound connection fails its handshake (usually a node
+   * with another swarm key); `remote` is its address
+   */
+  onRefusedHandshake?: (remote: string, err: Error) => void
+}
+
+/**
+ * Wraps a connection encrypter so that inbound handshakes that fail are
+ * reported with the remote address (libp2p itself only drops them)
+ */
+function reportRefused (factory: (components: any) => any, onRefused?: (remote: string, err: Error) => void): (components: any) => any {
+  if (onRefused == null) return factory
+  return (components: any) => {
+    const inner = factory(components)
+    const wrapped = Object.create(inner)
+    wrapped.secureInbound = async (conn: any, options: any) => {
+      try {
+        return await inner.secureInbound(conn, options)
+      } catch (err: any) {
+        onRefused(String(conn?.remoteAddr ?? 'unknown address'), err)
+        throw err
+      }
+    }
+    return wrapped
+  }
 }
 
 /**
@@ -50,7 +79,7 @@ export async function createNode (init: NodeInit): Promise<PrecacheNode> {
     transports: [tcp()],
     // the swarm key is the noise prologue: one cipher pass per byte, where a
     // connection protector under noise would add a second (SPEC.md §0)
-    connectionEncrypters: [noise({ prologueBytes: swarmPrologue(init.swarmKey) })],
+    connectionEncrypters: [reportRefused(noise({ prologueBytes: swarmPrologue(init.swarmKey) }), init.onRefusedHandshake)],
     // block sessions bound what they ask for (requests in flight), so a larger
     // read buffer than yamux's 4 MiB default is safe, and a busy reader must
     // not have its stream reset
@@ -59,6 +88,11 @@ export async function createNode (init: NodeInit): Promise<PrecacheNode> {
       streamOptions: { maxReadBufferLength: MAX_STREAM_READ_BUFFER }
     } as any)],
     connectionManager: { maxConnections: init.maxConnections ?? 300 },
+    connectionGater: {
+      denyDialPeer: (peerId) => init.bans?.isBanned(peerId.toString()) ?? false,
+      denyInboundEncryptedConnection: (peerId) => init.bans?.isBanned(peerId.toString()) ?? false,
+      denyOutboundEncryptedConnection: (peerId) => init.bans?.isBanned(peerId.toString()) ?? false
+    },
     services: {
       identify: identify(),
       pubsub: gossipsub({

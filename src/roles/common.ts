@@ -12,8 +12,12 @@ import { readSwarmKey } from '../net/swarm-key.js'
 import { createSwarm } from '../swarm/engine.js'
 import type { Swarm } from '../swarm/engine.js'
 import type { PrivateKey } from '@libp2p/interface'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { createBanList } from '../net/bans.js'
+import type { BanList } from '../net/bans.js'
+import { createRateLimitedLog } from '../net/refused.js'
 
-export interface RoleBase { node: PrecacheNode, swarm: Swarm, privateKey: PrivateKey }
+export interface RoleBase { node: PrecacheNode, swarm: Swarm, privateKey: PrivateKey, bans: BanList }
 
 export async function startBase (config: Config, defaultListen: string, log: Logger): Promise<RoleBase> {
   const swarmKey = await readSwarmKey(requireOption(config, 'DEFAULT', 'swarm_key'))
@@ -25,20 +29,33 @@ export async function startBase (config: Config, defaultListen: string, log: Log
     throw new InputFileError(`cannot create state folder ${stateDir}: ${err.code ?? err.message}; set --state-dir`)
   })
   const listen: string[] = config.DEFAULT.listen ?? [defaultListen]
+  const bans = createBanList()
+  const refused = createRateLimitedLog(log.child('net'))
   let node: PrecacheNode
   try {
-    node = await createNode({ swarmKey, privateKey, listen, announce: config.DEFAULT.announce })
+    node = await createNode({
+      swarmKey,
+      privateKey,
+      listen,
+      announce: config.DEFAULT.announce,
+      bans,
+      onRefusedHandshake: (remote, err) => { refused(remote, `refused a connection from ${remote}: its handshake failed (${err.message}); a node with another swarm key?`) }
+    })
   } catch (err: any) {
     throw new InputFileError(`cannot listen on ${listen.join(', ')}: ${err.message}`)
   }
-  const swarm = await createSwarm({ node, log: log.child('swarm') }, {
+  bans.onBan(r => {
+    log.warn(`banned peer ${r.peerId} for ${Math.round((r.bannedUntil - Date.now()) / 1000)} s (ban ${r.bans}): ${r.lastReason}`)
+    void node.hangUp(peerIdFromString(r.peerId)).catch(() => {})
+  })
+  const swarm = await createSwarm({ node, log: log.child('swarm'), bans }, {
     requestsPerPeer: config.swarm.requests_per_peer,
     maxNeighbours: config.swarm.max_neighbours,
     uploadRate: config.swarm.upload_rate,
     downloadRate: config.swarm.download_rate
   })
   log(`node ${node.peerId.toString()} listening`, { addrs: node.getMultiaddrs().map(a => a.toString()) })
-  return { node, swarm, privateKey }
+  return { node, swarm, privateKey, bans }
 }
 
 /** Writes a JSON snapshot atomically every second while `snapshot` returns one */

@@ -13,7 +13,7 @@ import { decodeManifest } from '../serve/manifest.js'
 import type { ImageMeta } from '../serve/meta.js'
 import { verifyManifest } from '../serve/sign.js'
 import type { Swarm } from '../swarm/engine.js'
-import { openPartialStore, openSourceStore } from '../swarm/store.js'
+import { openPartialStore, openSourceStore, seedPartialFrom } from '../swarm/store.js'
 import type { Torrent } from '../swarm/torrent.js'
 import type { PlacedRecord } from './placed.js'
 
@@ -23,6 +23,8 @@ export interface DownloadComponents {
   placed: PlacedRecord
   trusted: string[]
   log: Logger
+  /** our copy of this image (placed or partial) was found corrupt while serving it */
+  onCorrupt: (meta: ImageMeta) => void
 }
 
 async function signedManifest (c: DownloadComponents, meta: ImageMeta, signal: AbortSignal): Promise<{ manifestBytes: Uint8Array, signature: Uint8Array }> {
@@ -54,19 +56,32 @@ export async function reseed (c: DownloadComponents, meta: ImageMeta): Promise<T
   if (p == null || p.manifestId !== meta.manifestId || !p.sameBytes || !await c.driver.has(meta)) return undefined
   const signed = await c.placed.loadManifest(meta.manifestId)
   if (signed == null) return undefined
-  const store = await openSourceStore(p.path, decodeManifest(signed.manifestBytes))
-  return c.swarm.add({ manifestId: meta.manifestId, ...signed, store, superSeed: false })
+  // each block is checked the first time it is read to be sent, so a copy
+  // damaged on disk (also while this peer was down) is never served
+  const store = await openSourceStore(p.path, decodeManifest(signed.manifestBytes), 'once')
+  return c.swarm.add({ manifestId: meta.manifestId, ...signed, store, superSeed: false, onCorrupt: () => { c.onCorrupt(meta) } })
 }
 
-/** Downloads, verifies and places one image; resolves with the placed path */
-export async function downloadImage (c: DownloadComponents, meta: ImageMeta, seeder: string, signal: AbortSignal): Promise<string> {
+/**
+ * Downloads, verifies and places one image; resolves with the placed path.
+ * With `repair`, the placed copy (found corrupt) is the starting point: its
+ * good blocks are kept, the bad ones fetched again, and the whole image is
+ * verified before it replaces the placed file.
+ */
+export async function downloadImage (c: DownloadComponents, meta: ImageMeta, seeder: string, signal: AbortSignal, repair = false): Promise<string> {
   const started = Date.now()
   const signed = await signedManifest(c, meta, signal)
   const manifest = decodeManifest(signed.manifestBytes)
   await ensureSpace(c.driver.stagingDir(), meta)
+  const placedBefore = c.placed.get(meta.imageId)
+  if (repair && placedBefore?.manifestId === meta.manifestId && placedBefore.sameBytes) {
+    await seedPartialFrom(c.driver.stagingDir(), meta.manifestId, manifest, placedBefore.path).catch((err: any) => {
+      c.log.warn(`image ${meta.imageId}: cannot start the repair from the placed copy (${err.message}): downloading it whole`)
+    })
+  }
   const store = await openPartialStore(c.driver.stagingDir(), meta.manifestId, manifest)
   if (store.have.count() > 0) c.log(`resuming image ${meta.imageId}`, { verifiedBlocks: store.have.count(), blocks: store.have.size })
-  const torrent = c.swarm.add({ manifestId: meta.manifestId, ...signed, store, superSeed: false })
+  const torrent = c.swarm.add({ manifestId: meta.manifestId, ...signed, store, superSeed: false, onCorrupt: () => { c.onCorrupt(meta) } })
   try {
     await c.swarm.connect(torrent, meta.seeders, signal)
     await Promise.race([torrent.complete, new Promise((_resolve, reject) => {

@@ -29,18 +29,27 @@ export async function startSeeder (config: Config, log: Logger): Promise<Seeder>
   const lister = listers.get(config.seeder.lister)({ config, log: log.child('list') })
   const fetcher = fetchers.get(config.seeder.fetcher)({ config, log: log.child('fetch') })
   await lister.validate?.()
-  const { node, swarm, privateKey } = await startBase(config, '/ip4/0.0.0.0/tcp/4001', log)
+  const { node, swarm, privateKey, bans } = await startBase(config, '/ip4/0.0.0.0/tcp/4001', log)
   const self = (): { peerId: string, addrs: string[] } => ({
     peerId: node.peerId.toString(),
     addrs: node.getMultiaddrs().map(a => a.toString().replace(/\/p2p\/[^/]+$/, ''))
   })
-  const server = createSwarmServer({ swarm, privateKey, self, log: log.child('serve') }, { stateDir: config.DEFAULT.state_dir, blockSize: config.swarm.block_size })
+  const server = createSwarmServer({ swarm, privateKey, self, log: log.child('serve'), onSourceChanged: () => { kick() } }, { stateDir: config.DEFAULT.state_dir, blockSize: config.swarm.block_size })
   const announcer = await createAnnouncer({ node, log: log.child('distribute') }, { topic: config.DEFAULT.topic, interval: config.seeder.announce_interval })
   const controller = new AbortController()
   let current: ImageRef[] = []
   let failures = 0
   let timer: NodeJS.Timeout | undefined
   let running: Promise<void> = Promise.resolve()
+  let busy = false
+  let kicked = false
+  /** runs a pass now (or right after the current one): a served file changed */
+  const kick = (): void => {
+    if (controller.signal.aborted) return
+    if (busy) { kicked = true; return }
+    if (timer != null) clearTimeout(timer)
+    schedule(0)
+  }
 
   const runOnce = async (signal?: AbortSignal): Promise<void> => {
     let listed: ImageRef[]
@@ -81,9 +90,11 @@ export async function startSeeder (config: Config, log: Logger): Promise<Seeder>
 
   const schedule = (ms: number): void => {
     timer = setTimeout(() => {
+      busy = true
+      kicked = false
       running = runOnce(controller.signal)
-        .then(() => { schedule(config.seeder.interval) })
-        .catch(() => { if (!controller.signal.aborted) schedule(Math.min(config.seeder.interval, DEFAULT_LIST_RETRY * 2 ** Math.min(failures - 1, 6))) })
+        .then(() => { busy = false; schedule(kicked ? 0 : config.seeder.interval) })
+        .catch(() => { busy = false; if (!controller.signal.aborted) schedule(kicked ? 0 : Math.min(config.seeder.interval, DEFAULT_LIST_RETRY * 2 ** Math.min(failures - 1, 6))) })
     }, ms)
   }
   schedule(0)
@@ -95,8 +106,17 @@ export async function startSeeder (config: Config, log: Logger): Promise<Seeder>
     subscribers: announcer.subscribers(),
     images: announcer.catalogue().map(m => {
       const t = swarm.get(m.manifestId)
-      return { imageId: m.imageId, size: m.size, sentBytes: t?.ledger.totalSent ?? 0, neighbours: t?.neighbours.length ?? 0 }
-    })
+      return {
+        imageId: m.imageId,
+        manifestId: m.manifestId,
+        size: m.size,
+        sentBytes: t?.ledger.totalSent ?? 0,
+        neighbours: t?.neighbours.length ?? 0,
+        refusedRequests: t?.refusedRequests ?? 0,
+        served: t != null && !t.corrupt
+      }
+    }),
+    bans: bans.records()
   }))
 
   return {

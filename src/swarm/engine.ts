@@ -16,7 +16,10 @@ import { createTokenBucket } from './token-bucket.js'
 import { createTorrent, type PeerList, type Torrent } from './torrent.js'
 import { DEFAULT_REQUEST_TIMEOUT } from './session.js'
 import type { BlockStore } from './store.js'
-import { BLOCK_PROTOCOL, type Message } from './wire.js'
+import { BLOCK_PROTOCOL, type DecoderLimits, type Message } from './wire.js'
+import type { BanList } from '../net/bans.js'
+import { createBanList } from '../net/bans.js'
+import { createRateLimitedLog } from '../net/refused.js'
 
 /** @default 8 */
 export const DEFAULT_REQUESTS_PER_PEER = 8
@@ -31,8 +34,16 @@ export const DEFAULT_REQUESTS_PER_PEER = 8
 export const DEFAULT_MAX_NEIGHBOURS = 16
 /** Least time between two reconnection attempts to one node. @default 10000 */
 export const DEFAULT_RECONNECT_INTERVAL = 10_000
-/** Time allowed for dialling and the HELLO exchange. @default 10000 */
+/** Time allowed for dialling and the HELLO exchange (also the first-message deadline of an inbound stream). @default 10000 */
 export const DEFAULT_HANDSHAKE_TIMEOUT = 10_000
+/**
+ * Block-protocol streams open at once with one peer (over all its
+ * connections); one is needed per image the two exchange, so this also caps
+ * the images a pair works on at the same time. More are reset at once.
+ *
+ * @default 64
+ */
+export const DEFAULT_MAX_STREAMS_PER_PEER = 64
 
 export interface SwarmInit {
   requestsPerPeer?: number
@@ -42,9 +53,16 @@ export interface SwarmInit {
   /** bytes/s, 0 = unlimited. @default 0 */
   downloadRate?: number
   requestTimeout?: number
+  /** @default DEFAULT_MAX_STREAMS_PER_PEER */
+  maxStreamsPerPeer?: number
 }
 
-export interface SwarmComponents { node: PrecacheNode, log: Logger }
+export interface SwarmComponents {
+  node: PrecacheNode
+  log: Logger
+  /** strikes and bans shared with the connection gater (a private list when absent) */
+  bans?: BanList
+}
 
 export interface Source { peerId: string, addrs: string[] }
 
@@ -54,6 +72,12 @@ export interface AddTorrentInit {
   signature: Uint8Array
   store: BlockStore
   superSeed: boolean
+  /**
+   * Our copy of a block turned out not to match the manifest (found when
+   * reading it to send, or re-checked after a neighbour's CORRUPT): the
+   * role stops serving this manifest and repairs or re-serves the image
+   */
+  onCorrupt?: (index: number) => void
 }
 
 export interface Swarm {
@@ -70,6 +94,28 @@ export interface Swarm {
 
 export async function createSwarm (components: SwarmComponents, init: SwarmInit = {}): Promise<Swarm> {
   const { node, log } = components
+  const bans = components.bans ?? createBanList()
+  const maxStreamsPerPeer = init.maxStreamsPerPeer ?? DEFAULT_MAX_STREAMS_PER_PEER
+  /** block-protocol streams open per remote peer, both directions */
+  const streamsOf = new Map<string, number>()
+  const track = (stream: Stream, remote: string): boolean => {
+    const open = streamsOf.get(remote) ?? 0
+    if (open >= maxStreamsPerPeer) return false
+    streamsOf.set(remote, open + 1)
+    let released = false
+    const release = (): void => {
+      if (released) return
+      released = true
+      const left = (streamsOf.get(remote) ?? 1) - 1
+      if (left <= 0) streamsOf.delete(remote)
+      else streamsOf.set(remote, left)
+    }
+    stream.addEventListener('close', release, { once: true })
+    if (stream.status !== 'open') release()
+    return true
+  }
+  const refused = createRateLimitedLog(log)
+  const logRefused = (remote: string, why: string): void => { refused(remote, `refused a block stream from ${remote}: ${why}`) }
   const torrents = new Map<string, Torrent>()
   const localId = node.peerId.toString()
   const requestsPerPeer = init.requestsPerPeer ?? DEFAULT_REQUESTS_PER_PEER
@@ -102,8 +148,10 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
     return out
   }
 
-  const handshake = async (stream: Stream, manifestId: string, seeder: boolean, signal: AbortSignal): Promise<AsyncIterator<Message>> => {
-    const messages = readMessages(stream)[Symbol.asyncIterator]()
+  /** first message a HELLO, then blocks up to the manifest's block size; a MANIFEST only when asked for */
+  const handshake = async (stream: Stream, manifestId: string, seeder: boolean, signal: AbortSignal, after: DecoderLimits): Promise<AsyncIterator<Message>> => {
+    const limits: DecoderLimits = { helloOnly: true }
+    const messages = readMessages(stream, limits)[Symbol.asyncIterator]()
     await writeMessage(stream, { type: 'hello', manifestId: cidBytes(manifestId), seeder })
     const first = await Promise.race([messages.next(), new Promise<never>((_, reject) => {
       signal.addEventListener('abort', () => { reject(new WireDecodeError('no HELLO from neighbour in time')) }, { once: true })
@@ -111,6 +159,7 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
     if (first.done === true || first.value.type !== 'hello' || CID.decode(first.value.manifestId).toString() !== manifestId) {
       throw new WireDecodeError('neighbour answered with something other than HELLO for this manifest')
     }
+    Object.assign(limits, { helloOnly: false }, after)
     return messages
   }
 
@@ -124,9 +173,11 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
     const onAbort = (): void => { controller.abort(signal?.reason) }
     signal?.addEventListener('abort', onAbort, { once: true })
     try {
-      const stream = await node.dialProtocol(dialTarget(src), BLOCK_PROTOCOL, { signal: controller.signal, maxOutboundStreams: 1024 } as any)
+      if (bans.isBanned(src.peerId)) return
+      const stream = await node.dialProtocol(dialTarget(src), BLOCK_PROTOCOL, { signal: controller.signal, maxOutboundStreams: maxStreamsPerPeer } as any)
+      if (!track(stream, src.peerId)) { stream.abort(new Error('too many streams')); return }
       try {
-        const messages = await handshake(stream, t.manifestId, t.superSeeder != null, controller.signal)
+        const messages = await handshake(stream, t.manifestId, t.superSeeder != null, controller.signal, sessionLimits(t))
         t.attach(stream, messages, src.peerId, { outbound: true, peers: await peerListFor(t, src.peerId) })
       } catch (err) {
         stream.abort(err as Error)
@@ -136,6 +187,8 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
       clearTimeout(timer)
     }
   }
+
+  const sessionLimits = (t: Torrent): DecoderLimits => ({ maxBlockSize: t.store.manifest.blockSize, maxManifestBytes: 0 })
 
   const onPeers = (t: Torrent, peers: PeerList): void => {
     if (t.superSeeder != null) return
@@ -169,21 +222,36 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
 
   await node.handle(BLOCK_PROTOCOL, async (stream: Stream, connection: any) => {
     const remote = connection.remotePeer.toString()
-    const signal = AbortSignal.timeout(DEFAULT_HANDSHAKE_TIMEOUT)
+    if (bans.isBanned(remote)) { stream.abort(new Error('banned')); return }
+    if (!track(stream, remote)) {
+      logRefused(remote, `more than ${maxStreamsPerPeer} streams open`)
+      stream.abort(new Error('too many streams'))
+      return
+    }
+    // the first message must be a HELLO, within the deadline
+    const limits: DecoderLimits = { helloOnly: true }
+    let timer: NodeJS.Timeout | undefined
     try {
-      const messages = readMessages(stream)[Symbol.asyncIterator]()
-      const first = await messages.next()
+      const messages = readMessages(stream, limits)[Symbol.asyncIterator]()
+      const first = await Promise.race([messages.next(), new Promise<never>((_resolve, reject) => {
+        // not a strike: a slow or overloaded honest node may miss it too
+        timer = setTimeout(() => { reject(new Error(`no HELLO within ${DEFAULT_HANDSHAKE_TIMEOUT / 1000} s`)) }, DEFAULT_HANDSHAKE_TIMEOUT)
+      })])
+      clearTimeout(timer)
       if (first.done === true || first.value.type !== 'hello') throw new WireDecodeError('expected HELLO')
       const t = torrents.get(CID.decode(first.value.manifestId).toString())
-      if (t == null || signal.aborted) { stream.abort(new Error('unknown manifest')); return }
+      if (t == null) { stream.abort(new Error('unknown manifest')); return }
+      Object.assign(limits, { helloOnly: false }, sessionLimits(t))
       await writeMessage(stream, { type: 'hello', manifestId: first.value.manifestId, seeder: t.superSeeder != null })
       t.attach(stream, messages, remote, { outbound: false, peers: await peerListFor(t, remote) })
       remember(t, { peerId: remote, addrs: [] }) // dialled later by peer id (addresses from identify)
     } catch (err: any) {
-      log(`rejected a stream from ${remote}: ${err.message}`)
+      clearTimeout(timer)
+      if (err instanceof WireDecodeError) bans.strike(remote, `block protocol: ${err.message}`)
+      logRefused(remote, err.message)
       stream.abort(err)
     }
-  }, { maxInboundStreams: 1024, maxOutboundStreams: 1024 } as any)
+  }, { maxInboundStreams: maxStreamsPerPeer, maxOutboundStreams: maxStreamsPerPeer } as any)
 
   const swarm: Swarm = {
     add (a) {
@@ -195,6 +263,8 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
         upload,
         download,
         log: log.child(a.store.manifest.imageId),
+        bans,
+        onCorrupt: a.onCorrupt,
         onPeers: (peers) => { onPeers(t, peers) }
       })
       torrents.set(a.manifestId, t)
@@ -211,8 +281,8 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
         const sig = AbortSignal.any([AbortSignal.timeout(DEFAULT_HANDSHAKE_TIMEOUT * 3), ...(signal != null ? [signal] : [])])
         let stream: Stream | undefined
         try {
-          stream = await node.dialProtocol(dialTarget(src), BLOCK_PROTOCOL, { signal: sig } as any)
-          const messages = await handshake(stream, manifestId, false, sig)
+          stream = await node.dialProtocol(dialTarget(src), BLOCK_PROTOCOL, { signal: sig, maxOutboundStreams: maxStreamsPerPeer } as any)
+          const messages = await handshake(stream, manifestId, false, sig, { maxBlockSize: 0 })
           await writeMessage(stream, { type: 'manifest-request' })
           for (let r = await messages.next(); r.done !== true; r = await messages.next()) {
             if (r.value.type !== 'manifest') continue

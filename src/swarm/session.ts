@@ -8,7 +8,7 @@ import type { Stream } from '@libp2p/interface'
 import { BitSet } from './bitset.js'
 import { writeMessage } from './stream-io.js'
 import type { Message } from './wire.js'
-import { BlockHashMismatchError } from '../errors.js'
+import { BlockHashMismatchError, CorruptCopyError } from '../errors.js'
 import type { SwarmContext } from './context.js'
 
 /**
@@ -17,10 +17,10 @@ import type { SwarmContext } from './context.js'
  * @default 30000
  */
 export const DEFAULT_REQUEST_TIMEOUT = 30_000
-/** Blocks with a bad hash tolerated from one neighbour before dropping it */
-const MAX_STRIKES = 3
 /** Requests a neighbour may queue with us; more is a protocol violation */
 const MAX_QUEUED_REQUESTS = 256
+/** Blocks received but not yet verified and written, from unrequested BLOCKs; more are dropped */
+const MAX_UNASKED_WRITES = 4
 
 export interface Session {
   readonly remote: string
@@ -44,8 +44,11 @@ export function createSession (stream: Stream, messages: AsyncIterator<Message>,
   const inFlight = new Map<number, number>() // index → time requested
   const uploads: number[] = []
   let uploading = false
-  let strikes = 0
   let writes = 0
+  let unasked = 0
+  /** blocks sent to this neighbour, and those it complained about (each re-checked once) */
+  const sentTo = new BitSet(ctx.store.have.size)
+  const complained = new BitSet(ctx.store.have.size)
   let closed = false
   let outbox: Promise<void> = Promise.resolve()
 
@@ -72,11 +75,20 @@ export function createSession (stream: Stream, messages: AsyncIterator<Message>,
     try {
       while (uploads.length > 0 && !closed) {
         const index = uploads.shift() as number
-        const data = await ctx.store.read(index)
+        let data: Uint8Array
+        try {
+          data = await ctx.store.read(index)
+        } catch (err) {
+          if (!(err instanceof CorruptCopyError)) throw err
+          ctx.corruptLocal(index)
+          send({ type: 'reject', index })
+          continue
+        }
         await ctx.upload.take(data.length, ctx.signal)
         if (closed) break
         send({ type: 'block', index, data })
         await outbox
+        sentTo.set(index)
         ctx.ledger.sent(remote, data.length)
         ctx.onUploaded(remote, index)
       }
@@ -96,17 +108,19 @@ export function createSession (stream: Stream, messages: AsyncIterator<Message>,
   const onBlock = (index: number, data: Uint8Array[], length: number): void => {
     const asked = inFlight.delete(index)
     // a block we gave up on (timed out, cancelled) is still worth keeping if we lack it
-    if (!asked && (ctx.store.have.get(index) || index >= ctx.store.have.size)) return
+    if (!asked && (ctx.store.have.get(index) || index >= ctx.store.have.size || unasked >= MAX_UNASKED_WRITES)) return
     ctx.ledger.received(remote, length)
     writes++
+    if (!asked) unasked++
     const done = ctx.store.write(index, data).then(fresh => {
       if (fresh) ctx.onBlock(index, remote)
     }, (err) => {
       if (asked) ctx.picker?.failed(index, remote)
       if (!(err instanceof BlockHashMismatchError)) { ctx.log.warn(`cannot store block ${index}: ${err.message}`); return }
-      ctx.log.warn(`${remote} sent a corrupt block ${index}`, { strikes: ++strikes })
-      if (strikes >= MAX_STRIKES) session.close()
-    }).finally(() => { writes--; pump() })
+      ctx.log.warn(`${remote} sent a corrupt block ${index}: told it, struck it`)
+      send({ type: 'corrupt', index })
+      if (ctx.strike(remote, `sent corrupt block ${index}`)) session.close()
+    }).finally(() => { writes--; if (!asked) unasked--; pump() })
     void done
     pump()
   }
@@ -129,7 +143,8 @@ export function createSession (stream: Stream, messages: AsyncIterator<Message>,
         }
         break
       case 'request':
-        if (msg.index < remoteHas.size && ctx.store.have.get(msg.index) && uploads.length < MAX_QUEUED_REQUESTS) {
+        if (msg.index < remoteHas.size && ctx.store.have.get(msg.index) && uploads.length < MAX_QUEUED_REQUESTS &&
+          !ctx.corrupt && ctx.mayServe(remote, msg.index)) {
           uploads.push(msg.index)
           void serveUploads()
         } else {
@@ -160,6 +175,14 @@ export function createSession (stream: Stream, messages: AsyncIterator<Message>,
         break
       case 'peers':
         ctx.onPeers(remote, msg.peers)
+        break
+      case 'corrupt':
+        if (!sentTo.get(msg.index)) {
+          if (ctx.strike(remote, `CORRUPT for block ${msg.index}, which we never sent it`)) session.close()
+        } else if (complained.set(msg.index)) {
+          ctx.log(`${remote} says block ${msg.index} we sent was corrupt: re-checking our copy`)
+          ctx.recheck(msg.index)
+        }
         break
       default:
         break

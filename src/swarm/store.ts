@@ -6,12 +6,13 @@
  * holds so a restarted peer resumes.
  */
 import { createHash } from 'node:crypto'
-import { open, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { constants } from 'node:fs'
+import { copyFile, open, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import type { FileHandle } from 'node:fs/promises'
 import { forEachChunk } from '../util/file-chunks.js'
 import { join } from 'node:path'
 import { BitSet } from './bitset.js'
-import { BlockHashMismatchError, ImageHashMismatchError, InputFileError } from '../errors.js'
+import { BlockHashMismatchError, CorruptCopyError, ImageHashMismatchError, InputFileError } from '../errors.js'
 import { blockCount, blockLength } from '../serve/manifest.js'
 import type { Manifest } from '../serve/manifest.js'
 
@@ -23,6 +24,8 @@ export interface BlockStore {
   read: (index: number) => Promise<Uint8Array>
   /** verifies and stores a block (given whole or as consecutive parts); returns false if it was already held */
   write: (index: number, data: Uint8Array | Uint8Array[]) => Promise<boolean>
+  /** re-reads a held block and checks it against the manifest (a neighbour said it was corrupt) */
+  check: (index: number) => Promise<boolean>
   /** serve from another file with the same bytes from now on (after a rename into place) */
   repoint: (path: string) => Promise<void>
   close: () => Promise<void>
@@ -73,19 +76,63 @@ async function readBlock (fh: FileHandle, m: Manifest, index: number): Promise<U
   return buf
 }
 
-/** Serves a complete, unchanging local file */
-export async function openSourceStore (path: string, manifest: Manifest): Promise<BlockStore> {
-  let fh = await open(path, 'r')
+/**
+ * How a source store checks the blocks it reads before they are sent:
+ * `always` (the seeder: its source file may be changed under it), `once` per
+ * block while the store is open (a peer's placed copy: a disk fault or a
+ * tampered file is caught before it is served, also after a restart)
+ */
+export type ReadCheck = 'always' | 'once'
+
+/**
+ * Serves a complete local file that should not change. Each block read is
+ * checked against the manifest (see ReadCheck); a mismatch throws
+ * CorruptCopyError and the caller stops serving this copy.
+ */
+export async function openSourceStore (path: string, manifest: Manifest, readCheck: ReadCheck = 'always'): Promise<BlockStore> {
+  // a symlink swapped in for the file is not followed
+  let fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW)
   const have = new BitSet(blockCount(manifest.size, manifest.blockSize))
   for (let i = 0; i < have.size; i++) have.set(i)
+  const checked = new BitSet(have.size)
+  const verified = async (index: number): Promise<Uint8Array> => {
+    const data = await readBlock(fh, manifest, index).catch((err: any) => {
+      throw new CorruptCopyError(`image ${manifest.imageId}: cannot read block ${index} of ${path}: ${err.message}`)
+    })
+    if (!blockMatches(manifest, index, data)) throw new CorruptCopyError(`image ${manifest.imageId}: block ${index} of ${path} no longer matches the manifest (was the file changed?)`)
+    return data
+  }
   return {
     manifest,
     have,
-    read: async (index) => await readBlock(fh, manifest, index),
+    async read (index) {
+      if (readCheck === 'once' && checked.get(index)) return await readBlock(fh, manifest, index)
+      const data = await verified(index)
+      checked.set(index)
+      return data
+    },
+    check: async (index) => await verified(index).then(() => true, () => false),
     write: async () => false,
     async repoint (p) { const old = fh; fh = await open(p, 'r'); await old.close() },
     close: async () => { await fh.close() }
   }
+}
+
+/**
+ * Starts a repair: copies a placed image found corrupt to `<dir>/<name>.part`
+ * with a progress record claiming every block, so that openPartialStore
+ * re-verifies each block, keeps the good ones and leaves the bad ones to be
+ * fetched again (an existing `.part` is left as it is)
+ */
+export async function seedPartialFrom (dir: string, name: string, manifest: Manifest, placedPath: string): Promise<void> {
+  const partPath = join(dir, `${name}.part`)
+  if (await stat(partPath).then(() => true, () => false)) return
+  await mkdir(dir, { recursive: true })
+  await copyFile(placedPath, partPath + '.tmp')
+  await rename(partPath + '.tmp', partPath)
+  const all = new BitSet(blockCount(manifest.size, manifest.blockSize))
+  for (let i = 0; i < all.size; i++) all.set(i)
+  await writeFile(join(dir, `${name}.progress`), all.toBytes())
 }
 
 export interface PartialStore extends BlockStore {
@@ -146,6 +193,10 @@ export async function openPartialStore (dir: string, name: string, manifest: Man
     partPath,
     get have () { return have },
     read: async (index) => await readBlock(fh, manifest, index),
+    async check (index) {
+      const data = await readBlock(fh, manifest, index).catch(() => undefined)
+      return data != null && blockMatches(manifest, index, data)
+    },
     async write (index, data) {
       if (have.get(index)) return false
       if (!blockMatches(manifest, index, data)) {
