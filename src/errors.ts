@@ -43,6 +43,10 @@ export const AuthenticationError = define('AuthenticationError')
 export const UnreachableError = define('UnreachableError')
 /** An image is in a form the cache driver refuses (e.g. qcow2 with a backing file) */
 export const UnsupportedImageError = define('UnsupportedImageError')
+/** Another precache process holds the state folder's lock (exit code 2) */
+export const StateDirLockedError = define('StateDirLockedError', 2)
+/** A listen address cannot be bound: port in use, privileged port, address not on this host (exit code 2) */
+export const ListenError = define('ListenError', 2)
 /** A name given for a plug-in (lister, fetcher, server, cache driver) is unknown */
 export const UnknownBackendError = define('UnknownBackendError', 2)
 /** The operation was aborted by the caller's AbortSignal */

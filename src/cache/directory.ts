@@ -5,7 +5,7 @@ import { InputFileError } from '../errors.js'
 import { requireOption } from '../config/load.js'
 import { cacheDrivers } from './driver.js'
 import type { CacheComponents, CacheDriver, StoredImage } from './driver.js'
-import type { ImageMeta } from '../serve/meta.js'
+import type { ImageMeta } from '../image/meta.js'
 
 /**
  * The directory cache driver: a verified image is renamed to

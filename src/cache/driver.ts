@@ -1,7 +1,7 @@
 import type { Config } from '../config/load.js'
 import type { Logger } from '../log.js'
 import { createRegistry } from '../registry.js'
-import type { ImageMeta } from '../serve/meta.js'
+import type { ImageMeta } from '../image/meta.js'
 
 /** Where an image was placed */
 export interface StoredImage {

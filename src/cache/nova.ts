@@ -4,7 +4,7 @@ import { access, chmod, chown, mkdir, rename, rm, stat, utimes } from 'node:fs/p
 import { join } from 'node:path'
 import { InputFileError, UnsupportedImageError } from '../errors.js'
 import type { Logger } from '../log.js'
-import type { ImageMeta } from '../serve/meta.js'
+import type { ImageMeta } from '../image/meta.js'
 import { cacheDrivers } from './driver.js'
 import type { CacheComponents, CacheDriver, StoredImage } from './driver.js'
 import { openLedger } from './ledger.js'
@@ -78,6 +78,13 @@ export function novaCacheDriver (init: NovaCacheInit, components: { log: Logger 
   return {
     stagingDir: () => staging,
     async validate () {
+      // Nova makes instances_path; a path that does not exist is a typo, and
+      // images placed under a new folder would be where Nova never looks
+      const top = await stat(init.instancesPath).catch((err: any) => err)
+      if (!(top?.isDirectory?.() === true)) {
+        throw new InputFileError(`instances_path ${init.instancesPath} ${top?.code === 'ENOENT' ? 'does not exist' : `cannot be used (${String(top?.code ?? 'not a folder')})`}: ` +
+          'set [cache] instances_path (--instances-path) to Nova\'s [DEFAULT] instances_path on this compute host; precache does not create it')
+      }
       try {
         await mkdir(staging, { recursive: true })
         await access(base, constants.W_OK)

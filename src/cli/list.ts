@@ -3,7 +3,7 @@ import '../backends.js'
 import { addSchemaOptions, configFromCommand } from './options.js'
 import { createLogger } from '../log.js'
 import { listers } from '../list/lister.js'
-import type { ImageRef } from '../list/lister.js'
+import type { ImageRef } from '../image/ref.js'
 
 function human (n?: number): string {
   if (n == null) return '-'

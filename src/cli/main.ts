@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 import '../util/polyfill.js'
 import '../backends.js'
-import { Command, CommanderError } from 'commander'
-import { PrecacheError } from '../errors.js'
+import { Command } from 'commander'
+import { exitWithError } from './fatal.js'
 import { seederCommand } from './seeder.js'
 import { peerCommand } from './peer.js'
 import { keygenCommand } from './keygen.js'
@@ -28,14 +28,6 @@ program.addCommand(new Command('config-reference')
 
 try {
   await program.parseAsync(process.argv)
-} catch (err: any) {
-  if (err instanceof CommanderError) {
-    process.exitCode = err.exitCode === 0 ? 0 : 2
-  } else if (err instanceof PrecacheError) {
-    process.stderr.write(`precache: ${err.message}\n`)
-    process.exitCode = err.exitCode
-  } else {
-    process.stderr.write(`precache: unexpected error: ${err?.stack ?? err}\n`)
-    process.exitCode = 1
-  }
+} catch (err: unknown) {
+  exitWithError(err)
 }

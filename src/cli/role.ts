@@ -1,9 +1,10 @@
 import { Command } from 'commander'
 import { addSchemaOptions, configFromCommand } from './options.js'
-import { createLogger, setLogFormat } from '../log.js'
+import { createLogger, setLogFormat, setLogLevel } from '../log.js'
 import type { Logger } from '../log.js'
 import type { Config } from '../config/load.js'
-import { untilSignalled } from '../roles/common.js'
+import { ignoreHangup, untilSignalled } from '../roles/common.js'
+import { setShowStacks } from './fatal.js'
 
 /** A long-running role command: schema flags → validated config → start → run until SIGINT/SIGTERM */
 export function roleCommand (name: 'seeder' | 'peer', summary: string, description: string,
@@ -13,7 +14,10 @@ export function roleCommand (name: 'seeder' | 'peer', summary: string, descripti
   cmd.action(async () => {
     const config = configFromCommand(cmd, name)
     setLogFormat(config.DEFAULT.log_format)
+    setLogLevel(config.DEFAULT.log_level)
+    setShowStacks(config.DEFAULT.log_level === 'debug')
     const log = createLogger(name)
+    ignoreHangup(log)
     const role = await start(config, log)
     await untilSignalled(role.stop, log)
   })

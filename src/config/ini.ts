@@ -4,7 +4,12 @@ export type IniSections = Record<string, Record<string, { value: string, line: n
 
 /**
  * Parses an OpenStack-style INI file: `[section]` headers, `key = value`
- * lines, `#` and `;` comments. Keys before any section go to DEFAULT.
+ * lines, `#` and `;` comment lines. Keys before any section go to DEFAULT.
+ *
+ * Inline comments: a `#` or `;` that follows whitespace starts a comment, which
+ * is removed with the whitespace before it (`dir = /srv/x   # where` is
+ * `/srv/x`). A `#` or `;` with no whitespace before it stays part of the value
+ * (`url_template = http://m/x#y`). A value cannot contain " #" or " ;".
  */
 export function parseIni (text: string, file: string): IniSections {
   const sections: IniSections = { DEFAULT: {} }
@@ -13,7 +18,7 @@ export function parseIni (text: string, file: string): IniSections {
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i].trim()
     if (line === '' || line.startsWith('#') || line.startsWith(';')) continue
-    const header = /^\[([^\]]+)\]$/.exec(line)
+    const header = /^\[([^\]]+)\]$/.exec(stripInlineComment(line))
     if (header != null) {
       current = header[1].trim()
       sections[current] ??= {}
@@ -24,8 +29,17 @@ export function parseIni (text: string, file: string): IniSections {
       throw new ConfigError(`${file}:${i + 1}: expected "key = value" or "[section]", got "${line}"`)
     }
     const key = line.slice(0, eq).trim()
-    const value = line.slice(eq + 1).trim()
+    const value = stripInlineComment(line.slice(eq + 1)).trim()
+    if (sections[current][key] != null) {
+      throw new ConfigError(`${file}:${i + 1}: [${current}] ${key} is set twice (also on line ${sections[current][key].line}); keep one`)
+    }
     sections[current][key] = { value, line: i + 1 }
   }
   return sections
+}
+
+/** Removes an inline comment: whitespace followed by `#` or `;`, to the end of the line */
+export function stripInlineComment (s: string): string {
+  const m = /\s[#;]/.exec(s)
+  return m == null ? s : s.slice(0, m.index)
 }

@@ -1,6 +1,7 @@
 import { readFileSync, existsSync } from 'node:fs'
 import { ConfigError } from '../errors.js'
 import { parseIni } from './ini.js'
+import { checkPath } from './validate.js'
 import { OPTIONS, findOption } from './schema.js'
 import type { CommandName, OptionSpec } from './schema.js'
 import { parseDuration, parseRate, parseSize } from './units.js'
@@ -27,11 +28,13 @@ function parseRaw (spec: OptionSpec, raw: string | string[], where: string): unk
   const text = Array.isArray(raw) ? raw[raw.length - 1] : raw
   const what = `${where}`
   switch (spec.type) {
-    case 'string': return text
-    case 'path': {
-      if (text.trim() === '') throw new ConfigError(`${what}: empty path`)
-      return resolve(text)
+    case 'string': {
+      if (spec.choices != null && !spec.choices.includes(text)) {
+        throw new ConfigError(`${what}: "${text}" is not one of ${spec.choices.join(', ')}`)
+      }
+      return text
     }
+    case 'path': return resolve(checkPath(text, what))
     case 'int': {
       if (!/^\s*\d+\s*$/.test(text)) throw new ConfigError(`${what}: "${text}" is not a whole number`)
       return Number(text)

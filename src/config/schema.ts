@@ -22,6 +22,8 @@ export interface OptionSpec {
   /** smallest and largest accepted value (int, size, duration, rate) */
   min?: number
   max?: number
+  /** the only accepted values (string options); anything else is an error */
+  choices?: readonly string[]
   doc: string
 }
 
@@ -31,12 +33,13 @@ const SEEDING: CommandName[] = ['seeder', 'list']
 export const OPTIONS: OptionSpec[] = [
   // [DEFAULT]
   { section: 'DEFAULT', key: 'swarm_key', type: 'path', flag: 'swarm-key', commands: ROLES, doc: 'Swarm key file (libp2p PSK text format, made by `precache keygen`). It binds every connection handshake: only nodes holding the same key can connect. Required.' },
-  { section: 'DEFAULT', key: 'identity', type: 'path', flag: 'identity', commands: ROLES, doc: 'Node identity (private key) file made by `precache keygen`. A seeder needs a stable identity so peers can trust it; without this option a fresh identity is made at every start.' },
+  { section: 'DEFAULT', key: 'identity', type: 'path', flag: 'identity', commands: ROLES, doc: 'Node identity (private key) file made by `precache keygen`. Default: <state_dir>/identity, made at the first start (mode 0600), so the node keeps its peer id across restarts; peers trust a seeder by its peer id.' },
   { section: 'DEFAULT', key: 'listen', type: 'list', flag: 'listen', commands: ROLES, doc: 'Multiaddrs to listen on. Seeder default /ip4/0.0.0.0/tcp/4001, peer default /ip4/0.0.0.0/tcp/4002.' },
   { section: 'DEFAULT', key: 'announce', type: 'list', flag: 'announce', commands: ROLES, doc: 'Multiaddrs to tell other nodes instead of the listen addresses (for NAT or 0.0.0.0 listeners).' },
   { section: 'DEFAULT', key: 'state_dir', type: 'path', default: '/var/lib/precache', flag: 'state-dir', commands: ROLES, doc: 'Folder for the node\'s own state: served manifests on a seeder, partial downloads and their progress on a peer.' },
   { section: 'DEFAULT', key: 'topic', type: 'string', default: 'compute', flag: 'topic', commands: ROLES, doc: 'Gossipsub topic for cache(imageId, meta) announcements.' },
-  { section: 'DEFAULT', key: 'log_format', type: 'string', default: 'text', flag: 'log-format', commands: ROLES, doc: 'Log format: text (one line per event) or json (one JSON object per line).' },
+  { section: 'DEFAULT', key: 'log_format', type: 'string', default: 'text', flag: 'log-format', commands: ROLES, choices: ['text', 'json'], doc: 'Log format: text (one line per event) or json (one JSON object per line).' },
+  { section: 'DEFAULT', key: 'log_level', type: 'string', default: 'info', flag: 'log-level', commands: ROLES, choices: ['error', 'warn', 'info', 'debug'], doc: 'Least important events logged: error, warn (something to act on), info (what happened: images served, cached, withdrawn) or debug (routine: sessions ending, periodic re-announcements, retries).' },
   { section: 'DEFAULT', key: 'status_file', type: 'path', flag: 'status-file', commands: ROLES, doc: 'Write a JSON status snapshot (progress, bytes sent and received) to this file every second.' },
 
   // [swarm]

@@ -8,7 +8,8 @@
  * Decoding validates every field; anything else is a WireDecodeError.
  */
 import { WireDecodeError } from '../errors.js'
-import type { ImageMeta } from '../serve/meta.js'
+import type { ImageMeta } from '../image/meta.js'
+import { isImageId, MAX_IMAGE_ID_LENGTH } from '../image/id.js'
 
 /** Largest announcement accepted or sent */
 export const MAX_ANNOUNCEMENT_BYTES = 1024 * 1024
@@ -19,8 +20,6 @@ export type Announcement =
   | { type: 'cache', meta: ImageMeta }
   | { type: 'withdraw', imageId: string }
   | { type: 'catalogue', images: ImageMeta[] }
-
-const ID = /^[A-Za-z0-9._-]{1,255}$/
 
 function fail (why: string): never {
   throw new WireDecodeError(`invalid announcement: ${why}`)
@@ -39,8 +38,8 @@ function int (v: unknown, what: string, min: number): number {
 /** Validates an untrusted object as ImageMeta */
 export function parseMeta (m: any): ImageMeta {
   if (m == null || typeof m !== 'object' || Array.isArray(m)) fail('meta must be an object')
-  const imageId = str(m.imageId, 'imageId', 255)
-  if (!ID.test(imageId) || imageId === '.' || imageId === '..') fail('imageId has characters outside [A-Za-z0-9._-]')
+  const imageId = str(m.imageId, 'imageId', MAX_IMAGE_ID_LENGTH)
+  if (!isImageId(imageId)) fail('imageId has characters outside [A-Za-z0-9._-]')
   const manifestId = str(m.manifestId, 'manifestId', 128)
   const sha256 = str(m.sha256, 'sha256', 64)
   if (!/^[0-9a-f]{64}$/.test(sha256)) fail('sha256 must be 64 lower-case hex digits')
@@ -81,8 +80,8 @@ export function decodeAnnouncement (bytes: Uint8Array): Announcement {
   switch (obj.type) {
     case 'cache': return { type: 'cache', meta: parseMeta(obj.meta) }
     case 'withdraw': {
-      const imageId = str(obj.imageId, 'imageId', 255)
-      if (!ID.test(imageId)) fail('bad imageId')
+      const imageId = str(obj.imageId, 'imageId', MAX_IMAGE_ID_LENGTH)
+      if (!isImageId(imageId)) fail('bad imageId')
       return { type: 'withdraw', imageId }
     }
     case 'catalogue':

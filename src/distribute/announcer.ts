@@ -6,7 +6,7 @@
 import type { Stream } from '@libp2p/interface'
 import type { Logger } from '../log.js'
 import type { PrecacheNode } from '../net/node.js'
-import type { ImageMeta } from '../serve/meta.js'
+import type { ImageMeta } from '../image/meta.js'
 import { encodeAnnouncement } from './announcement.js'
 import type { Announcement } from './announcement.js'
 

@@ -14,6 +14,7 @@ import type { FetchedImage } from './fetcher.js'
 import type { RateLimiter } from './rate-limit.js'
 import type { Verifier } from './verify.js'
 import { forEachChunk } from '../util/file-chunks.js'
+import { isImageId } from '../image/id.js'
 
 export interface DownloadInit {
   /** staging folder */
@@ -38,7 +39,7 @@ export function resumeFrom (offset: number): Record<string, string> {
 }
 
 export function stagedPaths (dir: string, id: string): { final: string, part: string, sidecar: string } {
-  if (!/^[A-Za-z0-9._-]+$/.test(id) || id.startsWith('.')) throw new InputFileError(`image id "${id}" cannot be used as a file name`)
+  if (!isImageId(id) || id.startsWith('.')) throw new InputFileError(`image id "${id}" cannot be used as a file name`)
   return { final: join(dir, id), part: join(dir, `${id}.part`), sidecar: join(dir, `${id}.verified.json`) }
 }
 

@@ -1,7 +1,7 @@
 import type { Config } from '../config/load.js'
 import type { Logger } from '../log.js'
 import { createRegistry } from '../registry.js'
-import type { ImageRef } from '../list/lister.js'
+import type { ImageRef } from '../image/ref.js'
 
 /** A complete, verified local copy of an image */
 export interface FetchedImage {

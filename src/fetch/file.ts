@@ -4,7 +4,7 @@ import { InputFileError } from '../errors.js'
 import { requireOption } from '../config/load.js'
 import { fetchers } from './fetcher.js'
 import type { FetchedImage, FetcherComponents, ImageFetcher } from './fetcher.js'
-import type { ImageRef } from '../list/lister.js'
+import type { ImageRef } from '../image/ref.js'
 
 /**
  * The file fetcher: the image already is a local file (the directory lister's

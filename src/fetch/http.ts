@@ -1,4 +1,4 @@
-import type { ImageRef } from '../list/lister.js'
+import type { ImageRef } from '../image/ref.js'
 import { requireOption } from '../config/load.js'
 import { request } from '../openstack/http.js'
 import { download, removeStaged, stagingDirFromConfig, resumeFrom } from './download.js'

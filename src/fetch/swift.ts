@@ -1,6 +1,6 @@
 import { RemoteServiceError } from '../errors.js'
 import type { Logger } from '../log.js'
-import type { ImageRef } from '../list/lister.js'
+import type { ImageRef } from '../image/ref.js'
 import { getJson, joinUrl, request } from '../openstack/http.js'
 import { sessionFromConfig } from '../openstack/session.js'
 import { swiftKeystoneAuth, swiftV1Auth, withSwiftAuth } from '../openstack/swift-auth.js'

@@ -2,13 +2,9 @@ import { readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { InputFileError } from '../errors.js'
 import { requireOption } from '../config/load.js'
+import { imageIdFromName } from '../image/id.js'
 import { listers } from './lister.js'
 import type { ImageLister, ImageRef, ListerComponents } from './lister.js'
-
-/** Image ids are file names made safe for every later stage */
-export function imageIdFromName (name: string): string {
-  return name.replace(/[^A-Za-z0-9._-]/g, '_')
-}
 
 /**
  * The directory lister: every regular file in a folder is an image whose id

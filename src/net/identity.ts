@@ -1,4 +1,6 @@
+import { statSync } from 'node:fs'
 import { chmod, readFile, rename, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import type { PrivateKey } from '@libp2p/interface'
@@ -14,6 +16,40 @@ export async function writeIdentity (file: string): Promise<string> {
   await rename(file + '.tmp', file)
   await chmod(file, 0o600)
   return peerIdFromPrivateKey(key).toString()
+}
+
+/** File name of the identity a node makes in its state folder when no --identity is given */
+export const DEFAULT_IDENTITY_FILE = 'identity'
+
+/**
+ * The node's identity: the `--identity` file (which must exist), or else
+ * `<state_dir>/identity`, made at first start (mode 0600) so that a node keeps
+ * its peer id across restarts.
+ */
+export async function loadIdentity (explicit: string | undefined, stateDir: string): Promise<{ privateKey: PrivateKey, file: string, created: boolean }> {
+  if (explicit != null) return { privateKey: await readIdentity(explicit), file: explicit, created: false }
+  const file = join(stateDir, DEFAULT_IDENTITY_FILE)
+  let created = false
+  try {
+    statSync(file)
+  } catch (err: any) {
+    if (err.code !== 'ENOENT') throw new InputFileError(`cannot read identity ${file}: ${String(err.code ?? err.message)}; make it readable by this user or set --identity`)
+    await writeIdentity(file).catch((err: any) => {
+      throw new InputFileError(`cannot write identity ${file}: ${String(err.code ?? err.message)}; make the state folder writable or set --identity`)
+    })
+    created = true
+  }
+  return { privateKey: await readIdentity(file), file, created }
+}
+
+/** Warns when a secret file (swarm key, identity) can be read by group or others */
+export function warnIfShared (file: string, what: string, log: { warn: (msg: string) => void }): void {
+  try {
+    const mode = statSync(file).mode & 0o777
+    if ((mode & 0o077) !== 0) {
+      log.warn(`${what} ${file} can be read by other users (mode ${mode.toString(8).padStart(4, '0')}): run "chmod 600 ${file}"`)
+    }
+  } catch {}
 }
 
 /** Reads an identity file written by `precache keygen` */

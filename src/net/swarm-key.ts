@@ -17,10 +17,14 @@ export function generateSwarmKey (): string {
 export function decodeSwarmKey (text: string, file = 'swarm key'): Uint8Array {
   const lines = text.split(/\r?\n/).map(l => l.trim()).filter(l => l !== '')
   if (lines.length !== 3 || lines[0] !== '/key/swarm/psk/1.0.0/' || lines[1] !== '/base16/' || !/^[0-9a-fA-F]{64}$/.test(lines[2])) {
-    throw new InputFileError(`${file} is not a swarm key: expected the 3-line /key/swarm/psk/1.0.0/ format; make one with "precache keygen"`)
+    throw new InputFileError(`${file} is not a swarm key: expected the 3-line /key/swarm/psk/1.0.0/ format; ${MISSING_KEY_HINT}`)
   }
   return Uint8Array.from(Buffer.from(lines[2], 'hex'))
 }
+
+/** What to do about a missing or invalid swarm key: every node of a cloud needs the same one */
+export const MISSING_KEY_HINT = 'every node of a cloud needs the same swarm key: copy the cloud\'s key from the seeder (mode 0600); ' +
+  'only for a new cloud make one with "precache keygen --swarm-key FILE"'
 
 /** Reads and decodes a swarm key file, with an operator-friendly error */
 export async function readSwarmKey (file: string): Promise<Uint8Array> {
@@ -28,7 +32,7 @@ export async function readSwarmKey (file: string): Promise<Uint8Array> {
   try {
     text = await readFile(file, 'utf8')
   } catch (err: any) {
-    throw new InputFileError(`cannot read swarm key ${file}: ${err.code ?? err.message}; make one with "precache keygen"`)
+    throw new InputFileError(`cannot read swarm key ${file}: ${String(err.code ?? err.message)}; ${MISSING_KEY_HINT}`)
   }
   return decodeSwarmKey(text, file)
 }

@@ -6,7 +6,7 @@
 import { ConfigError, RemoteServiceError } from '../errors.js'
 import type { Credentials } from './credentials.js'
 import { joinUrl, request } from './http.js'
-import type { OpenStackSession } from './session.js'
+import type { OpenStackSession } from './auth.js'
 
 /**
  * Renew a token when less than this is left of its lifetime (ms)

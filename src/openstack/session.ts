@@ -8,16 +8,7 @@ import type { Config } from '../config/load.js'
 import { resolveCredentials } from './credentials.js'
 import type { Credentials } from './credentials.js'
 import { keystoneSession } from './keystone.js'
-
-export interface OpenStackSession {
-  /** headers that authenticate a request (X-Auth-Token, or identity headers) */
-  headers: (signal?: AbortSignal) => Promise<Record<string, string>>
-  /** URL of a service from the catalogue: `image`, `object-store` */
-  endpoint: (type: string, signal?: AbortSignal) => Promise<string>
-  /** forget the token (after a 401) so the next call authenticates again */
-  invalidate: () => void
-  describe: () => string
-}
+import type { OpenStackSession } from './auth.js'
 
 /** A session for a service that trusts identity headers (no Keystone) */
 export function noauthSession (init: { projectId?: string, roles: string[] }): OpenStackSession {
@@ -48,15 +39,4 @@ export function sessionFromConfig (config: Config, env: NodeJS.ProcessEnv = proc
     sessions.set(config, s)
   }
   return s
-}
-
-/** Runs `op` with auth headers; on an AuthenticationError, re-authenticates once and retries */
-export async function withAuth<T> (session: OpenStackSession, signal: AbortSignal | undefined, op: (headers: Record<string, string>) => Promise<T>): Promise<T> {
-  try {
-    return await op(await session.headers(signal))
-  } catch (err: any) {
-    if (err?.name !== 'AuthenticationError' || session.describe() === 'noauth') throw err
-    session.invalidate()
-    return await op(await session.headers(signal))
-  }
 }

@@ -4,7 +4,7 @@
  */
 import { AuthenticationError, RemoteServiceError } from '../errors.js'
 import { request } from './http.js'
-import type { OpenStackSession } from './session.js'
+import type { OpenStackSession } from './auth.js'
 
 export interface SwiftAuth {
   /** the account's storage URL and headers that authenticate against it */

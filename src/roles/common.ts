@@ -1,13 +1,16 @@
 /** Start-up shared by both roles: node identity, swarm key, libp2p node, swarm, status file */
 import { mkdir, rename, writeFile } from 'node:fs/promises'
-import { generateKeyPair } from '@libp2p/crypto/keys'
-import { InputFileError } from '../errors.js'
+import { hostname } from 'node:os'
+import { InputFileError, ListenError } from '../errors.js'
 import type { Config } from '../config/load.js'
 import { requireOption } from '../config/load.js'
 import type { Logger } from '../log.js'
 import { createNode } from '../net/node.js'
 import type { PrecacheNode } from '../net/node.js'
-import { readIdentity } from '../net/identity.js'
+import { loadIdentity, warnIfShared } from '../net/identity.js'
+import { checkListen } from '../net/listen.js'
+import { lockStateDir, userName } from './lock.js'
+import type { StateLock } from './lock.js'
 import { readSwarmKey } from '../net/swarm-key.js'
 import { createSwarm } from '../swarm/engine.js'
 import type { Swarm } from '../swarm/engine.js'
@@ -17,18 +20,25 @@ import { createBanList } from '../net/bans.js'
 import type { BanList } from '../net/bans.js'
 import { createRateLimitedLog } from '../net/refused.js'
 
-export interface RoleBase { node: PrecacheNode, swarm: Swarm, privateKey: PrivateKey, bans: BanList }
+export interface RoleBase { node: PrecacheNode, swarm: Swarm, privateKey: PrivateKey, lock: StateLock, bans: BanList }
 
-export async function startBase (config: Config, defaultListen: string, log: Logger): Promise<RoleBase> {
-  const swarmKey = await readSwarmKey(requireOption(config, 'DEFAULT', 'swarm_key'))
-  const identity: string | undefined = config.DEFAULT.identity
-  const privateKey = identity != null ? await readIdentity(identity) : await generateKeyPair('Ed25519')
-  if (identity == null) log.warn('no --identity given: using a fresh identity for this run')
+export async function startBase (config: Config, defaultListen: string, log: Logger, role: 'seeder' | 'peer' = 'peer'): Promise<RoleBase> {
+  const swarmKeyFile: string = requireOption(config, 'DEFAULT', 'swarm_key')
+  const swarmKey = await readSwarmKey(swarmKeyFile)
+  warnIfShared(swarmKeyFile, 'swarm key', log)
   const stateDir: string = config.DEFAULT.state_dir
   await mkdir(stateDir, { recursive: true }).catch((err: any) => {
-    throw new InputFileError(`cannot create state folder ${stateDir}: ${err.code ?? err.message}; set --state-dir`)
+    throw new InputFileError(`cannot create state folder ${stateDir} as user ${userName()} (${String(err.code ?? err.message)}): ` +
+      'create it for this user or set --state-dir')
   })
+  const lock = lockStateDir(stateDir, role)
+  if (lock.tookOver) log.debug('took over a stale state-folder lock (its process is gone)', { path: lock.path })
+  const explicit: string | undefined = config.DEFAULT.identity
+  const { privateKey, file: identityFile, created } = await loadIdentity(explicit, stateDir)
+  if (created) log(`made a new node identity ${identityFile} (keep it: it is this node's peer id)`)
+  warnIfShared(identityFile, 'identity', log)
   const listen: string[] = config.DEFAULT.listen ?? [defaultListen]
+  await checkListen(listen)
   const bans = createBanList()
   const refused = createRateLimitedLog(log.child('net'))
   let node: PrecacheNode
@@ -42,7 +52,7 @@ export async function startBase (config: Config, defaultListen: string, log: Log
       onRefusedHandshake: (remote, err) => { refused(remote, `refused a connection from ${remote}: its handshake failed (${err.message}); a node with another swarm key?`) }
     })
   } catch (err: any) {
-    throw new InputFileError(`cannot listen on ${listen.join(', ')}: ${err.message}`)
+    throw new ListenError(`cannot listen on ${listen.join(', ')}: ${String(err.message)}`)
   }
   bans.onBan(r => {
     log.warn(`banned peer ${r.peerId} for ${Math.round((r.bannedUntil - Date.now()) / 1000)} s (ban ${r.bans}): ${r.lastReason}`)
@@ -54,8 +64,8 @@ export async function startBase (config: Config, defaultListen: string, log: Log
     uploadRate: config.swarm.upload_rate,
     downloadRate: config.swarm.download_rate
   })
-  log(`node ${node.peerId.toString()} listening`, { addrs: node.getMultiaddrs().map(a => a.toString()) })
-  return { node, swarm, privateKey, bans }
+  log(`node ${node.peerId.toString()} on host ${hostname()} listening`, { peerId: node.peerId.toString(), host: hostname(), addrs: node.getMultiaddrs().map(a => a.toString()) })
+  return { node, swarm, privateKey, lock, bans }
 }
 
 /** Writes a JSON snapshot atomically every second while `snapshot` returns one */
@@ -71,6 +81,14 @@ export function startStatusFile (path: string | undefined, snapshot: () => unkno
   const timer = setInterval(write, 1000)
   write()
   return async () => { clearInterval(timer); write(); await writing }
+}
+
+/**
+ * A node keeps running on SIGHUP (a closed terminal, a service manager's
+ * reload): precache reads its configuration only at start.
+ */
+export function ignoreHangup (log: Logger): void {
+  process.on('SIGHUP', () => { log('received SIGHUP: ignored (the configuration is read only at start; restart precache to apply changes)') })
 }
 
 /** Runs until SIGINT/SIGTERM, then calls `stop` once */

@@ -12,7 +12,7 @@ import { requireOption } from '../config/load.js'
 import { cacheDrivers } from '../cache/driver.js'
 import { ConfigError } from '../errors.js'
 import type { Logger } from '../log.js'
-import type { ImageMeta } from '../serve/meta.js'
+import type { ImageMeta } from '../image/meta.js'
 import { createSubscriber } from '../distribute/subscriber.js'
 import type { Announcement } from '../distribute/announcement.js'
 import { startBase, startStatusFile } from './common.js'
@@ -65,7 +65,7 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
   for (const id of trusted) checkPeerId(id, `--trust ${id}:`)
   const driver = cacheDrivers.get(config.peer.cache_driver)({ config, log: log.child('cache') })
   await driver.validate?.()
-  const { node, swarm, bans } = await startBase(config, '/ip4/0.0.0.0/tcp/4002', log)
+  const { node, swarm, bans } = await startBase(config, '/ip4/0.0.0.0/tcp/4002', log, 'peer')
   const placed = await openPlacedRecord(config.DEFAULT.state_dir)
   const jobs = new Map<string, Job>()
   const stopping = new AbortController()

@@ -6,10 +6,10 @@
  */
 import type { Config } from '../config/load.js'
 import { listers } from '../list/lister.js'
-import type { ImageRef } from '../list/lister.js'
+import type { ImageRef } from '../image/ref.js'
 import { fetchers } from '../fetch/fetcher.js'
 import { createSwarmServer } from '../serve/swarm-server.js'
-import type { ImageMeta } from '../serve/meta.js'
+import type { ImageMeta } from '../image/meta.js'
 import { createAnnouncer } from '../distribute/announcer.js'
 import type { Logger } from '../log.js'
 import { startBase, startStatusFile } from './common.js'
@@ -29,7 +29,7 @@ export async function startSeeder (config: Config, log: Logger): Promise<Seeder>
   const lister = listers.get(config.seeder.lister)({ config, log: log.child('list') })
   const fetcher = fetchers.get(config.seeder.fetcher)({ config, log: log.child('fetch') })
   await lister.validate?.()
-  const { node, swarm, privateKey, bans } = await startBase(config, '/ip4/0.0.0.0/tcp/4001', log)
+  const { node, swarm, privateKey, bans } = await startBase(config, '/ip4/0.0.0.0/tcp/4001', log, 'seeder')
   const self = (): { peerId: string, addrs: string[] } => ({
     peerId: node.peerId.toString(),
     addrs: node.getMultiaddrs().map(a => a.toString().replace(/\/p2p\/[^/]+$/, ''))

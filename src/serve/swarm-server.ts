@@ -10,9 +10,10 @@ import type { PrivateKey } from '@libp2p/interface'
 import type { Logger } from '../log.js'
 import type { Swarm } from '../swarm/engine.js'
 import { openSourceStore } from '../swarm/store.js'
-import { buildManifest, chooseBlockSize, decodeManifest, encodeManifest, manifestCid, DEFAULT_BLOCK_SIZE } from './manifest.js'
-import { signManifest } from './sign.js'
-import type { ImageMeta, ImageServer } from './meta.js'
+import { buildManifest, chooseBlockSize, decodeManifest, encodeManifest, manifestCid, DEFAULT_BLOCK_SIZE } from '../image/manifest.js'
+import { signManifest } from '../image/sign.js'
+import type { ImageMeta } from '../image/meta.js'
+import type { ImageServer } from './server.js'
 
 export interface SwarmServerInit {
   /** folder for cached manifests */

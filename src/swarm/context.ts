@@ -2,7 +2,6 @@ import type { Logger } from '../log.js'
 import type { BitSet } from './bitset.js'
 import type { Ledger } from './ledger.js'
 import type { Picker } from './picker.js'
-import type { Session } from './session.js'
 import type { BlockStore } from './store.js'
 import type { TokenBucket } from './token-bucket.js'
 
@@ -29,7 +28,8 @@ export interface SwarmContext {
   onRemoteHas: (remote: string, bits: BitSet) => void
   onRemoteHave: (remote: string, index: number) => void
   onPeers: (remote: string, peers: Array<{ id: Uint8Array, addrs: Uint8Array[] }>) => void
-  onClose: (session: Session) => void
+  /** a session ended (only its identity is needed, so this file does not import session.ts) */
+  onClose: (session: { readonly remote: string }) => void
   /** records a strike against a neighbour; true when it is now banned (end the session) */
   strike: (remote: string, reason: string) => boolean
   /** may this block be sent to this neighbour (super-seeding: only blocks offered to it) */

@@ -7,16 +7,16 @@ import { peerIdFromMultihash, peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import * as Digest from 'multiformats/hashes/digest'
 import { CID } from 'multiformats/cid'
-import { sha256 } from 'multiformats/hashes/sha2'
 import { WireDecodeError } from '../errors.js'
 import type { Logger } from '../log.js'
+import { manifestCid } from '../image/manifest.js'
 import type { PrecacheNode } from '../net/node.js'
 import { readMessages, writeMessage } from './stream-io.js'
 import { createTokenBucket } from './token-bucket.js'
 import { createTorrent, type PeerList, type Torrent } from './torrent.js'
 import { DEFAULT_REQUEST_TIMEOUT } from './session.js'
 import type { BlockStore } from './store.js'
-import { BLOCK_PROTOCOL, type DecoderLimits, type Message } from './wire.js'
+import { BLOCK_PROTOCOL, MAX_ADDR_BYTES, MAX_ADDRS_PER_PEER, MAX_PEERS, type DecoderLimits, type Message } from './wire.js'
 import type { BanList } from '../net/bans.js'
 import { createBanList } from '../net/bans.js'
 import { createRateLimitedLog } from '../net/refused.js'
@@ -140,9 +140,9 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
   const peerListFor = async (t: Torrent, exclude: string): Promise<PeerList> => {
     const out: PeerList = []
     for (const id of t.neighbours) {
-      if (id === exclude || out.length >= 64) continue
+      if (id === exclude || out.length >= MAX_PEERS) continue
       const peer = await node.peerStore.get(peerIdFromString(id)).catch(() => undefined)
-      const addrs = (peer?.addresses ?? []).map(a => a.multiaddr.bytes).filter(b => b.length <= 256).slice(0, 8)
+      const addrs = (peer?.addresses ?? []).map(a => a.multiaddr.bytes).filter(b => b.length <= MAX_ADDR_BYTES).slice(0, MAX_ADDRS_PER_PEER)
       if (peer != null && addrs.length > 0) out.push({ id: peer.id.toMultihash().bytes, addrs })
     }
     return out
@@ -247,8 +247,12 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
       remember(t, { peerId: remote, addrs: [] }) // dialled later by peer id (addresses from identify)
     } catch (err: any) {
       clearTimeout(timer)
-      if (err instanceof WireDecodeError) bans.strike(remote, `block protocol: ${err.message}`)
-      logRefused(remote, err.message)
+      if (err instanceof WireDecodeError) {
+        bans.strike(remote, `block protocol: ${err.message}`)
+        logRefused(remote, err.message)
+      } else {
+        log.debug(`block stream from ${remote} ended before its session started: ${err.message}`)
+      }
       stream.abort(err)
     }
   }, { maxInboundStreams: maxStreamsPerPeer, maxOutboundStreams: maxStreamsPerPeer } as any)
@@ -286,7 +290,7 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
           await writeMessage(stream, { type: 'manifest-request' })
           for (let r = await messages.next(); r.done !== true; r = await messages.next()) {
             if (r.value.type !== 'manifest') continue
-            const got = CID.create(1, 0x55, await sha256.digest(r.value.manifest)).toString()
+            const got = (await manifestCid(r.value.manifest)).toString()
             if (got !== manifestId) throw new WireDecodeError(`manifest bytes hash to ${got}`)
             return { manifestBytes: r.value.manifest, signature: r.value.signature }
           }

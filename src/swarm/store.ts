@@ -13,8 +13,8 @@ import { forEachChunk } from '../util/file-chunks.js'
 import { join } from 'node:path'
 import { BitSet } from './bitset.js'
 import { BlockHashMismatchError, CorruptCopyError, ImageHashMismatchError, InputFileError } from '../errors.js'
-import { blockCount, blockLength } from '../serve/manifest.js'
-import type { Manifest } from '../serve/manifest.js'
+import { blockCount, blockLength } from '../image/manifest.js'
+import type { Manifest } from '../image/manifest.js'
 
 export interface BlockStore {
   readonly manifest: Manifest

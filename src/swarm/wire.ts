@@ -5,6 +5,7 @@
  */
 import { Uint8ArrayList } from 'uint8arraylist'
 import { WireDecodeError } from '../errors.js'
+import { MAX_BLOCKS, MAX_BLOCK_SIZE, MAX_MANIFEST_BYTES } from '../image/limits.js'
 
 /**
  * libp2p protocol id of the block exchange (1.1.0 added CORRUPT and the
@@ -12,13 +13,6 @@ import { WireDecodeError } from '../errors.js'
  */
 export const BLOCK_PROTOCOL = '/precache/blocks/1.1.0'
 
-/** Smallest and largest block size a manifest may declare */
-export const MIN_BLOCK_SIZE = 16 * 1024
-export const MAX_BLOCK_SIZE = 16 * 1024 * 1024
-/** Most blocks an image may have (bitfield ≤ 128 KiB, manifest hashes ≤ 32 MiB) */
-export const MAX_BLOCKS = 1 << 20
-/** Largest encoded manifest accepted (header + 32 bytes per block) */
-export const MAX_MANIFEST_BYTES = 64 * 1024 + 32 * MAX_BLOCKS
 /** Largest signature accepted */
 export const MAX_SIGNATURE_BYTES = 512
 /** Largest CID accepted in HELLO */

@@ -25,6 +25,14 @@ test('path-like image ids and bad hashes are refused', t => {
   t.throws(() => decodeAnnouncement(encodeAnnouncement({ type: 'cache', meta: { ...meta, seeders: [] } })), { instanceOf: WireDecodeError })
 })
 
+test('withdraw refuses the ids cache refuses, "." and ".." included', t => {
+  for (const imageId of ['.', '..', '../x', 'a/b', '', 'x'.repeat(256)]) {
+    t.throws(() => decodeAnnouncement(encodeAnnouncement({ type: 'withdraw', imageId })), { instanceOf: WireDecodeError }, imageId)
+    t.throws(() => decodeAnnouncement(encodeAnnouncement({ type: 'cache', meta: { ...meta, imageId } })), { instanceOf: WireDecodeError }, imageId)
+  }
+  t.deepEqual(decodeAnnouncement(encodeAnnouncement({ type: 'withdraw', imageId: '..a' })), { type: 'withdraw', imageId: '..a' })
+})
+
 test('property: arbitrary bytes and arbitrary JSON only ever raise WireDecodeError', t => {
   const check = (bytes: Uint8Array): void => {
     try { decodeAnnouncement(bytes) } catch (err) { if (!(err instanceof WireDecodeError)) throw err }

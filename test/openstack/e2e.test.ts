@@ -1,6 +1,6 @@
 import test from 'ava'
 import { createHash } from 'node:crypto'
-import { readFile, stat } from 'node:fs/promises'
+import { mkdir, readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createCluster } from '../../src/demo/cluster.js'
 import type { Cluster } from '../../src/demo/cluster.js'
@@ -45,6 +45,7 @@ test('e2e: a tagged Glance image lands byte-identical in _base/ of three peers a
   await c.startSeeder()
   const instances = [0, 1, 2].map(i => join(dir, `nova-${i}`))
   for (const [i, p] of instances.entries()) {
+    await mkdir(p, { recursive: true })
     await c.startPeer(i, { args: ['--cache-driver', 'nova', '--instances-path', p] })
   }
   const logs = async (): Promise<string> => {

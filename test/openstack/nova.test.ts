@@ -9,7 +9,7 @@ import '../../src/backends.js'
 import { cacheDrivers } from '../../src/cache/driver.js'
 import type { CacheDriver } from '../../src/cache/driver.js'
 import { novaBaseName } from '../../src/cache/nova.js'
-import type { ImageMeta } from '../../src/serve/meta.js'
+import type { ImageMeta } from '../../src/image/meta.js'
 import { bytes } from './glance-client.js'
 import { cleanupTemps, tempDir } from './services.js'
 

@@ -10,11 +10,10 @@ import { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
 import { sha256 } from 'multiformats/hashes/sha2'
 import { WireDecodeError } from '../errors.js'
-import { MAX_BLOCKS, MAX_BLOCK_SIZE, MAX_MANIFEST_BYTES, MIN_BLOCK_SIZE } from '../swarm/wire.js'
+import { isImageId } from './id.js'
+import { BLOCK_HASH_BYTES as HASH_BYTES, MAX_BLOCKS, MAX_BLOCK_SIZE, MAX_MANIFEST_BYTES, MAX_MANIFEST_HEADER_BYTES as MAX_HEADER_BYTES, MIN_BLOCK_SIZE } from './limits.js'
 
 const MAGIC = new Uint8Array([0x50, 0x43, 0x4d, 0x31]) // "PCM1"
-const MAX_HEADER_BYTES = 64 * 1024
-const HASH_BYTES = 32
 
 /**
  * Default block size
@@ -108,7 +107,7 @@ export function decodeManifest (bytes: Uint8Array): Manifest {
   }
   if (header == null || typeof header !== 'object') fail('header is not an object')
   const { imageId, size, blockSize, sha256: whole } = header
-  if (typeof imageId !== 'string' || !/^[A-Za-z0-9._-]{1,255}$/.test(imageId) || imageId === '.' || imageId === '..') fail('bad imageId')
+  if (!isImageId(imageId)) fail('bad imageId')
   if (!Number.isSafeInteger(size) || size < 0) fail('bad size')
   if (!Number.isSafeInteger(blockSize) || blockSize < MIN_BLOCK_SIZE || blockSize > MAX_BLOCK_SIZE) fail('bad blockSize')
   if (typeof whole !== 'string' || !/^[0-9a-f]{64}$/.test(whole)) fail('bad sha256')
@@ -121,7 +120,7 @@ export function decodeManifest (bytes: Uint8Array): Manifest {
   return { imageId, size, blockSize, sha256: whole, blockHashes }
 }
 
-/** The manifest's content id: CIDv1, raw codec, sha2-256 */
+/** The manifest's content id: CIDv1, raw codec, sha2-256 (the only place it is computed) */
 export async function manifestCid (bytes: Uint8Array): Promise<CID> {
   return CID.create(1, raw.code, await sha256.digest(bytes))
 }

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createHash, randomBytes } from 'node:crypto'
 import fc from 'fast-check'
-import { buildManifest, chooseBlockSize, decodeManifest, encodeManifest, manifestCid, blockCount, blockLength } from '../../src/serve/manifest.js'
+import { buildManifest, chooseBlockSize, decodeManifest, encodeManifest, manifestCid, blockCount, blockLength } from '../../src/image/manifest.js'
 import { WireDecodeError } from '../../src/errors.js'
-import { MAX_BLOCKS, MAX_BLOCK_SIZE } from '../../src/swarm/wire.js'
+import { MAX_BLOCKS, MAX_BLOCK_SIZE } from '../../src/image/limits.js'
 
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex')
 
