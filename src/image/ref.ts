@@ -10,6 +10,13 @@ export interface ImageRef {
   size?: number
   /** disk format (raw, qcow2, …), when the source knows it */
   diskFormat?: string
+  /** modification time (ms since the epoch), when the source is a local file */
+  mtimeMs?: number
+  /**
+   * The source is still changing (a file being copied in): keep whatever is
+   * served for this id as it is, neither fetch it nor withdraw it; look again soon
+   */
+  settling?: boolean
   /** checksums the source publishes, e.g. `{ sha512: '…', md5: '…' }` (lower-case hex) */
   checksums?: Record<string, string>
 }

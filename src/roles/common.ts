@@ -20,7 +20,7 @@ import { createBanList } from '../net/bans.js'
 import type { BanList } from '../net/bans.js'
 import { createRateLimitedLog } from '../net/refused.js'
 
-export interface RoleBase { node: PrecacheNode, swarm: Swarm, privateKey: PrivateKey, lock: StateLock, bans: BanList }
+export interface RoleBase { node: PrecacheNode, swarm: Swarm, privateKey: PrivateKey, lock: StateLock, bans: BanList, refusedHandshakes: () => number }
 
 export async function startBase (config: Config, defaultListen: string, log: Logger, role: 'seeder' | 'peer' = 'peer'): Promise<RoleBase> {
   const swarmKeyFile: string = requireOption(config, 'DEFAULT', 'swarm_key')
@@ -41,6 +41,7 @@ export async function startBase (config: Config, defaultListen: string, log: Log
   await checkListen(listen)
   const bans = createBanList()
   const refused = createRateLimitedLog(log.child('net'))
+  let refusedHandshakes = 0
   let node: PrecacheNode
   try {
     node = await createNode({
@@ -49,7 +50,7 @@ export async function startBase (config: Config, defaultListen: string, log: Log
       listen,
       announce: config.DEFAULT.announce,
       bans,
-      onRefusedHandshake: (remote, err) => { refused(remote, `refused a connection from ${remote}: its handshake failed (${err.message}); a node with another swarm key?`) }
+      onRefusedHandshake: (remote, err) => { refusedHandshakes++; refused(remote, `refused a connection from ${remote}: its handshake failed (${err.message}); a node with another swarm key?`) }
     })
   } catch (err: any) {
     throw new ListenError(`cannot listen on ${listen.join(', ')}: ${String(err.message)}`)
@@ -65,7 +66,7 @@ export async function startBase (config: Config, defaultListen: string, log: Log
     downloadRate: config.swarm.download_rate
   })
   log(`node ${node.peerId.toString()} on host ${hostname()} listening`, { peerId: node.peerId.toString(), host: hostname(), addrs: node.getMultiaddrs().map(a => a.toString()) })
-  return { node, swarm, privateKey, lock, bans }
+  return { node, swarm, privateKey, lock, bans, refusedHandshakes: () => refusedHandshakes }
 }
 
 /** Writes a JSON snapshot atomically every second while `snapshot` returns one */

@@ -65,7 +65,7 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
   for (const id of trusted) checkPeerId(id, `--trust ${id}:`)
   const driver = cacheDrivers.get(config.peer.cache_driver)({ config, log: log.child('cache') })
   await driver.validate?.()
-  const { node, swarm, bans } = await startBase(config, '/ip4/0.0.0.0/tcp/4002', log, 'peer')
+  const { node, swarm, bans, refusedHandshakes } = await startBase(config, '/ip4/0.0.0.0/tcp/4002', log, 'peer')
   const placed = await openPlacedRecord(config.DEFAULT.state_dir)
   const jobs = new Map<string, Job>()
   const stopping = new AbortController()
@@ -184,7 +184,8 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
         repairs: j.repairs
       }
     }),
-    bans: bans.records()
+    bans: bans.records(),
+    refusedHandshakes: refusedHandshakes()
   }))
 
   return {

@@ -12,10 +12,14 @@ import { createSwarmServer } from '../serve/swarm-server.js'
 import type { ImageMeta } from '../image/meta.js'
 import { createAnnouncer } from '../distribute/announcer.js'
 import type { Logger } from '../log.js'
+import { InputFileError } from '../errors.js'
 import { startBase, startStatusFile } from './common.js'
 
 /** First retry delay after a failed listing. @default 15000 */
 export const DEFAULT_LIST_RETRY = 15_000
+
+/** Next look when a listed file was still changing. @default 5000 */
+export const DEFAULT_SETTLE_RETRY = 5000
 
 export interface Seeder {
   peerId: string
@@ -29,7 +33,7 @@ export async function startSeeder (config: Config, log: Logger): Promise<Seeder>
   const lister = listers.get(config.seeder.lister)({ config, log: log.child('list') })
   const fetcher = fetchers.get(config.seeder.fetcher)({ config, log: log.child('fetch') })
   await lister.validate?.()
-  const { node, swarm, privateKey, bans } = await startBase(config, '/ip4/0.0.0.0/tcp/4001', log, 'seeder')
+  const { node, swarm, privateKey, bans, refusedHandshakes } = await startBase(config, '/ip4/0.0.0.0/tcp/4001', log, 'seeder')
   const self = (): { peerId: string, addrs: string[] } => ({
     peerId: node.peerId.toString(),
     addrs: node.getMultiaddrs().map(a => a.toString().replace(/\/p2p\/[^/]+$/, ''))
@@ -43,6 +47,10 @@ export async function startSeeder (config: Config, log: Logger): Promise<Seeder>
   let running: Promise<void> = Promise.resolve()
   let busy = false
   let kicked = false
+  /** an image was still being written at the last listing: look again soon */
+  let settling = false
+  /** the last error of each image that failed, so it is logged once */
+  const failed = new Map<string, string>()
   /** runs a pass now (or right after the current one): a served file changed */
   const kick = (): void => {
     if (controller.signal.aborted) return
@@ -70,9 +78,15 @@ export async function startSeeder (config: Config, log: Logger): Promise<Seeder>
       await fetcher.release?.(old)
     }
     current = listed
+    settling = listed.some(i => i.settling === true)
     for (const image of listed) {
+      if (image.settling === true) {
+        log.debug(`image ${image.id} is still changing: looking again in a few seconds`)
+        continue
+      }
       try {
         const fetched = await fetcher.fetch(image, signal)
+        if (fetched.size === 0) throw new InputFileError(`${image.name ?? image.id} is empty (0 bytes): not served`)
         const meta: ImageMeta = { ...await server.serve(image.id, fetched.path, signal) }
         if (image.name != null) meta.name = image.name
         if (image.diskFormat != null) meta.diskFormat = image.diskFormat
@@ -81,11 +95,15 @@ export async function startSeeder (config: Config, log: Logger): Promise<Seeder>
           log(`serving image ${image.id}`, { size: meta.size, manifest: meta.manifestId })
           await announcer.cache(meta)
         }
+        failed.delete(image.id)
       } catch (err: any) {
         if (signal?.aborted === true) throw err
-        log.error(`image ${image.id}: ${err.message} (will retry next period)`)
+        // once per problem, not at every period
+        if (failed.get(image.id) !== err.message) log.error(`image ${image.id}: ${err.message} (will retry next period)`)
+        failed.set(image.id, err.message)
       }
     }
+    for (const id of [...failed.keys()]) if (!wanted.has(id)) failed.delete(id)
   }
 
   const schedule = (ms: number): void => {
@@ -93,7 +111,7 @@ export async function startSeeder (config: Config, log: Logger): Promise<Seeder>
       busy = true
       kicked = false
       running = runOnce(controller.signal)
-        .then(() => { busy = false; schedule(kicked ? 0 : config.seeder.interval) })
+        .then(() => { busy = false; schedule(kicked ? 0 : settling ? Math.min(config.seeder.interval, DEFAULT_SETTLE_RETRY) : config.seeder.interval) })
         .catch(() => { busy = false; if (!controller.signal.aborted) schedule(kicked ? 0 : Math.min(config.seeder.interval, DEFAULT_LIST_RETRY * 2 ** Math.min(failures - 1, 6))) })
     }, ms)
   }
@@ -116,7 +134,8 @@ export async function startSeeder (config: Config, log: Logger): Promise<Seeder>
         served: t != null && !t.corrupt
       }
     }),
-    bans: bans.records()
+    bans: bans.records(),
+    refusedHandshakes: refusedHandshakes()
   }))
 
   return {
