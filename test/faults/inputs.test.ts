@@ -38,7 +38,7 @@ test('images folder: a link to the identity, two names for one id, an empty file
 })
 
 test('a file copied slowly into --images is never served or cached truncated', async t => {
-  const c = await newCluster('f-slow')
+  const c = await newCluster('f-slow', { seederArgs: ['--interval', '1s'] })
   t.teardown(async () => { await c.stop(); await rm(c.dir, { recursive: true, force: true }) })
   await writeRandomImage(join(c.imagesDir, 'first'), MiB)
   await c.startSeeder()
