@@ -53,6 +53,12 @@ export const UnknownBackendError = define('UnknownBackendError', 2)
 export const AbortedError = define('AbortError')
 /** A seeder did not answer a catalogue request in time (the peer retries on the next connection or announcement) */
 export const CatalogueTimeoutError = define('CatalogueTimeoutError')
+/** A bulk data channel sent bytes that break its framing (SPEC.md, bulk channel) */
+export const BulkDecodeError = define('BulkDecodeError')
+/** A bulk data channel could not be opened or was refused (block data then goes over the libp2p stream) */
+export const BulkChannelError = define('BulkChannelError')
+/** Two nodes have different `[swarm] data_encryption` settings: they cannot exchange blocks */
+export const DataEncryptionMismatchError = define('DataEncryptionMismatchError', 2)
 /** Not enough disk space to place an image */
 export const NoSpaceError = define('NoSpaceError')
 

@@ -61,24 +61,30 @@ export function createLogger (scope: string): Logger {
 /**
  * A rate-limited logger for events a remote can trigger repeatedly (refused
  * handshakes, wrong swarm key, wrong identity expected): at most one line per
- * key (e.g. the remote address) per `intervalMs`, with the number suppressed
- * since the last line. Bounded: remembers at most `maxKeys` keys.
+ * key (e.g. the remote address) per `intervalMs`, with the number of events
+ * since the last line (`repeated`). With `minCount` > 1 a key is logged only
+ * once it has happened that often within `intervalMs` (one aborted dial is not
+ * news; a node retrying every few seconds is). Bounded: at most `maxKeys` keys.
  */
-export function createRateLimitedLog (log: (msg: string, fields?: Record<string, unknown>) => void, init: { intervalMs?: number, maxKeys?: number } = {}): (key: string, msg: string, fields?: Record<string, unknown>) => void {
+export function createRateLimitedLog (log: (msg: string, fields?: Record<string, unknown>) => void, init: { intervalMs?: number, minCount?: number, maxKeys?: number } = {}): (key: string, msg: string, fields?: Record<string, unknown>) => void {
   const interval = init.intervalMs ?? 60_000
+  const minCount = init.minCount ?? 1
   const maxKeys = init.maxKeys ?? 1000
-  const seen = new Map<string, { last: number, suppressed: number }>()
+  const seen = new Map<string, { since: number, count: number, logged?: number }>()
   return (key, msg, fields) => {
     const now = Date.now()
-    const s = seen.get(key)
-    if (s != null && now - s.last < interval) { s.suppressed++; return }
-    if (s == null && seen.size >= maxKeys) {
-      for (const [k, v] of seen) if (now - v.last >= interval) seen.delete(k)
-      if (seen.size >= maxKeys) seen.delete(seen.keys().next().value as string)
+    let s = seen.get(key)
+    const stale = s != null && (s.logged != null ? now - s.logged >= 2 * interval : now - s.since >= interval)
+    if (s == null || stale) {
+      seen.delete(key)
+      if (seen.size >= maxKeys) seen.delete(seen.keys().next().value as string) // the oldest
+      s = { since: now, count: 0 }
+      seen.set(key, s)
     }
-    const suppressed = s?.suppressed ?? 0
-    seen.delete(key)
-    seen.set(key, { last: now, suppressed: 0 })
-    log(msg, suppressed > 0 ? { ...fields, repeated: suppressed } : fields)
+    s.count++
+    if (s.logged != null ? now - s.logged < interval : s.count < minCount) return
+    log(msg, s.count > 1 ? { ...fields, repeated: s.count } : fields)
+    s.logged = now
+    s.count = 0
   }
 }

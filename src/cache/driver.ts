@@ -25,10 +25,16 @@ export interface CacheDriver {
   store: (meta: ImageMeta, verifiedFile: string, signal?: AbortSignal) => Promise<StoredImage>
   /** is this exact image (same whole-image hash) already in place? */
   has: (meta: ImageMeta) => Promise<boolean>
-  /** remove an image the driver placed itself; never touches files it did not create */
+  /**
+   * remove an image the driver placed itself; never touches files it did not
+   * create, nor (nova) a base file an instance disk uses
+   */
   remove: (imageId: string) => Promise<void>
-  /** periodic housekeeping (e.g. refresh mtimes so Nova keeps the base files) */
-  maintain?: (signal?: AbortSignal) => Promise<void>
+  /**
+   * periodic housekeeping (e.g. refresh mtimes so Nova keeps the base files);
+   * `keep` says which placed images are still wanted (released ones are not refreshed)
+   */
+  maintain?: (signal?: AbortSignal, keep?: (imageId: string) => boolean) => Promise<void>
   /** checks the configuration at start-up (folders exist and are writable), with an operator-facing error */
   validate?: () => Promise<void>
   /** folder where partial downloads should be staged so a rename into place is atomic */

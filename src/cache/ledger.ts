@@ -1,8 +1,9 @@
 /**
  * A small JSON record of the files a cache driver placed itself, so it only
- * ever removes or touches those (written to a temp file, then renamed).
+ * ever removes or touches those (written atomically: a crash leaves the old or the new record).
  */
-import { readFile, rename, writeFile } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
+import { atomicWrite } from '../util/atomic-write.js'
 
 export interface LedgerEntry {
   /** final path */
@@ -28,8 +29,7 @@ export async function openLedger (file: string): Promise<Ledger> {
   const save = async (): Promise<void> => {
     const text = JSON.stringify(data, null, 1)
     writing = writing.catch(() => {}).then(async () => {
-      await writeFile(`${file}.tmp`, text)
-      await rename(`${file}.tmp`, file)
+      await atomicWrite(file, text)
     })
     await writing
   }

@@ -11,6 +11,7 @@ import { openLedger } from './ledger.js'
 import type { Ledger } from './ledger.js'
 import { parseMode, parseOwner } from './owner.js'
 import { qemuImgConvertRaw, qemuImgInfo } from './qemu-img.js'
+import { instancesUsing } from './in-use.js'
 
 /**
  * Refresh the mtime of placed base files this often (ms)
@@ -142,14 +143,26 @@ export function novaCacheDriver (init: NovaCacheInit, components: { log: Logger 
       const l = await getLedger()
       const e = l.get(imageId)
       if (e == null) return
-      if (await ours(imageId)) await rm(e.path, { force: true })
+      if (await ours(imageId)) {
+        const use = await instancesUsing(init.instancesPath, e.path)
+        for (const u of use.unreadable) components.log.warn(`cannot read the backing chain of ${u.disk} (${u.error}): counting it as a user of the base file`, { image: imageId })
+        if (use.users.length > 0) {
+          // an instance disk reads through this base file: deleting it would
+          // break the instance. Hand it over to Nova's image cache manager,
+          // which removes base files once no instance uses them.
+          components.log(`keeping base file ${e.path} of withdrawn image ${imageId}: instance folder ${use.users.join(', ')} uses it; Nova's image cache manager removes it once unused`, { image: imageId, path: e.path, instances: use.users })
+        } else {
+          await rm(e.path, { force: true })
+        }
+      }
       await l.delete(imageId)
     },
-    async maintain () {
+    async maintain (_signal?: AbortSignal, keep?: (imageId: string) => boolean) {
       if (Date.now() - lastTouch < touchInterval) return
       lastTouch = Date.now()
       const now = new Date()
       for (const [id, e] of (await getLedger()).entries()) {
+        if (keep?.(id) === false) continue // released: no longer refreshed
         if (await ours(id)) await utimes(e.path, now, now)
       }
     }

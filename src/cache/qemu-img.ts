@@ -30,3 +30,13 @@ export async function qemuImgInfo (path: string, signal?: AbortSignal): Promise<
 export async function qemuImgConvertRaw (src: string, from: string, dst: string, signal?: AbortSignal): Promise<void> {
   await run(['convert', '-f', from, '-O', 'raw', src, dst], signal)
 }
+
+/**
+ * `qemu-img info --backing-chain --force-share`: every file the image at
+ * `path` reads through, resolved to absolute paths (works while a VM runs on it)
+ */
+export async function qemuImgBackingChain (path: string, signal?: AbortSignal): Promise<string[]> {
+  const out = JSON.parse(await run(['info', '--backing-chain', '--force-share', '--output=json', path], signal))
+  const chain: any[] = Array.isArray(out) ? out : [out]
+  return chain.map(i => i['full-backing-filename'] ?? i['backing-filename']).filter((f): f is string => typeof f === 'string')
+}

@@ -21,7 +21,7 @@ export function demoCommand (): Command {
     .addOption(new Option('--size <size>', 'image size, e.g. 64MiB, 1GiB').default('64MiB'))
     .option('--block-size <size>', 'block size (default 1MiB)')
     .addOption(new Option('--timeout <duration>', 'give up after this long').default('5m'))
-    .option('--json', 'also print the result as one JSON line on stdout')
+    .option('--json', 'print the result as one JSON line on stdout (the table goes to stderr)')
     .option('--keep', 'keep the temporary folder (logs, caches) afterwards')
     .action(async (o: { peers: string, size: string, blockSize?: string, timeout: string, json?: boolean, keep?: boolean }) => {
       const peers = Number(o.peers)
@@ -40,8 +40,13 @@ export function demoCommand (): Command {
           timeoutMs: parseDuration(o.timeout, '--timeout'),
           keep: o.keep === true
         }, process.stderr, controller.signal)
-        process.stdout.write(table(result))
-        if (o.json === true) process.stdout.write(JSON.stringify(result) + '\n')
+        // with --json, stdout carries only the JSON line (the table goes to stderr)
+        if (o.json === true) {
+          process.stderr.write(table(result))
+          process.stdout.write(JSON.stringify(result) + '\n')
+        } else {
+          process.stdout.write(table(result))
+        }
         if (!result.allVerified) process.exitCode = 1
       } finally {
         process.off('SIGINT', onSignal)

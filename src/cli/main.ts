@@ -3,6 +3,7 @@ import '../util/polyfill.js'
 import '../backends.js'
 import { Command } from 'commander'
 import { exitWithError } from './fatal.js'
+import { versionLine } from '../roles/version.js'
 import { seederCommand } from './seeder.js'
 import { peerCommand } from './peer.js'
 import { keygenCommand } from './keygen.js'
@@ -14,7 +15,7 @@ const program = new Command('precache')
   .description('Pre-cache VM images on every compute host, peer-to-peer.\n\n' +
     'Run `precache seeder` on a controller and `precache peer` on each compute host.\n' +
     'Try `precache demo` for a local run with one seeder and four peers.')
-  .version('0.1.0')
+  .version(versionLine(), '-V, --version', 'print the release and the wire-protocol version')
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride()
 
@@ -26,8 +27,5 @@ program.addCommand(new Command('config-reference')
   .description('Print the configuration reference (every option, its flag and default) as markdown')
   .action(() => { process.stdout.write(configReference()) }), { hidden: true })
 
-try {
-  await program.parseAsync(process.argv)
-} catch (err: unknown) {
-  exitWithError(err)
-}
+// No top-level await: the packaged single executable runs this file bundled as CommonJS
+program.parseAsync(process.argv).catch((err: unknown) => { exitWithError(err) })

@@ -40,6 +40,7 @@ export const OPTIONS: OptionSpec[] = [
   { section: 'DEFAULT', key: 'topic', type: 'string', default: 'compute', flag: 'topic', commands: ROLES, doc: 'Gossipsub topic for cache(imageId, meta) announcements.' },
   { section: 'DEFAULT', key: 'log_format', type: 'string', default: 'text', flag: 'log-format', commands: ROLES, choices: ['text', 'json'], doc: 'Log format: text (one line per event) or json (one JSON object per line).' },
   { section: 'DEFAULT', key: 'log_level', type: 'string', default: 'info', flag: 'log-level', commands: ROLES, choices: ['error', 'warn', 'info', 'debug'], doc: 'Least important events logged: error, warn (something to act on), info (what happened: images served, cached, withdrawn) or debug (routine: sessions ending, periodic re-announcements, retries).' },
+  { section: 'DEFAULT', key: 'metrics_listen', type: 'string', flag: 'metrics-listen', commands: ROLES, doc: 'Serve Prometheus metrics at http://<this>/metrics: host:port (e.g. 127.0.0.1:9108), [v6]:port or a unix socket path. Off by default.' },
   { section: 'DEFAULT', key: 'status_file', type: 'path', flag: 'status-file', commands: ROLES, doc: 'Write a JSON status snapshot (progress, bytes sent and received) to this file every second.' },
 
   // [swarm]
@@ -68,6 +69,10 @@ export const OPTIONS: OptionSpec[] = [
   { section: 'cache', key: 'owner', type: 'string', flag: 'cache-owner', commands: ['peer'], doc: 'user[:group] (names or numbers) that should own placed base files, e.g. nova:nova. Default: unchanged.' },
   { section: 'cache', key: 'mode', type: 'string', default: '0644', flag: 'cache-mode', commands: ['peer'], doc: 'Octal file mode of placed base files.' },
   { section: 'cache', key: 'touch_interval', type: 'duration', default: '1h', flag: 'touch-interval', commands: ['peer'], min: 1000, doc: 'How often the nova driver refreshes the mtime of the base files it placed, so Nova\'s image cache manager (remove_unused_original_minimum_age_seconds) keeps them.' },
+  { section: 'cache', key: 'withdraw_grace', type: 'duration', default: '1h', flag: 'withdraw-grace', commands: ['peer'], min: 0, doc: 'How long a withdrawn image stays on the host before it is deleted. It is released at once (no longer served or refreshed); announced again within the grace it is simply kept, so a flapping seeder or a mistaken untag costs nothing. 0 = delete at once.' },
+  { section: 'cache', key: 'min_free', type: 'size', default: '1GiB', flag: 'min-free', commands: ['peer'], doc: 'Space to leave free on the file system of the cache. Each download reserves its full size up front; one that does not fit waits (logged once) and starts when space is freed.' },
+  { section: 'cache', key: 'max_bytes', type: 'size', default: '0', flag: 'max-bytes', commands: ['peer'], doc: 'Quota for the images in the cache together with the downloads in progress (0 = none). A new image that does not fit evicts released images, least recently announced first, never a pinned one; otherwise it waits.' },
+  { section: 'cache', key: 'pinned', type: 'list', flag: 'pin', commands: ['peer'], doc: 'Image ids never evicted to make room (repeat or comma-separate); an image is also pinned by the Glance property precache_pin=true.' },
 
   // [seeder] staging for the glance, swift and http fetchers
   { section: 'seeder', key: 'staging_dir', type: 'path', flag: 'staging-dir', commands: ['seeder'], doc: 'Folder where the glance, swift and http fetchers download images (<id>.part, then <id>). Default: <state_dir>/staging.' },

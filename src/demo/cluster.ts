@@ -17,7 +17,8 @@ export interface ClusterInit {
   seederArgs?: string[]
   /** extra flags for every peer */
   peerArgs?: string[]
-  /** swarm key file to use instead of the cluster's own (for a wrong-key node) */
+  /** a packaged `precache` executable to run instead of this program (see scripts/package/build.mjs) */
+  executable?: string
 }
 
 export interface PeerHandle {
@@ -36,7 +37,8 @@ export interface Cluster {
   seederAddr: string
   seeder?: Child
   peers: PeerHandle[]
-  startSeeder: () => Promise<Child>
+  /** starts the seeder (again, after a stop, with the same identity and state); `args` are added for this start only */
+  startSeeder: (opts?: { args?: string[] }) => Promise<Child>
   /** starts peer `index` (again, after a kill, with the same folders) */
   startPeer: (index: number, opts?: { swarmKey?: string, args?: string[] }) => Promise<PeerHandle>
   readStatus: (file: string) => Promise<any>
@@ -61,14 +63,14 @@ export async function createCluster (init: ClusterInit): Promise<Cluster> {
     seederId,
     seederAddr,
     get peers () { return [...peers.values()] },
-    async startSeeder () {
+    async startSeeder (opts = {}) {
       const dir = join(init.dir, 'seeder')
       await mkdir(dir, { recursive: true })
       cluster.seeder = startCli('seeder', [
         'seeder', '--images', imagesDir, '--listen', `/ip4/127.0.0.1/tcp/${port}`, '--swarm-key', swarmKey,
         '--identity', identity, '--state-dir', join(dir, 'state'), '--status-file', join(dir, 'status.json'),
-        ...(init.seederArgs ?? [])
-      ], join(dir, 'log.txt'))
+        ...(init.seederArgs ?? []), ...(opts.args ?? [])
+      ], join(dir, 'log.txt'), init.executable)
       return cluster.seeder
     },
     async startPeer (index, opts = {}) {
@@ -80,7 +82,7 @@ export async function createCluster (init: ClusterInit): Promise<Cluster> {
         'peer', '--seeder', seederAddr, '--listen', '/ip4/127.0.0.1/tcp/0', '--swarm-key', opts.swarmKey ?? swarmKey,
         '--cache-dir', cacheDir, '--state-dir', join(dir, 'state'), '--status-file', statusFile,
         ...(init.peerArgs ?? []), ...(opts.args ?? [])
-      ], join(dir, 'log.txt'))
+      ], join(dir, 'log.txt'), init.executable)
       const handle = { index, dir, cacheDir, statusFile, child }
       peers.set(index, handle)
       return handle

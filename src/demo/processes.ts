@@ -4,6 +4,7 @@ import type { ChildProcess } from 'node:child_process'
 import { openSync, closeSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
+import { isSea } from 'node:sea'
 
 /** Path of the CLI entry point in the compiled tree */
 export const CLI_ENTRY = fileURLToPath(new URL('../cli/main.js', import.meta.url))
@@ -17,10 +18,18 @@ export const NODE_FLAGS = ['--max-semi-space-size=2']
 
 export interface Child { name: string, proc: ChildProcess, logFile: string, exited: Promise<number | null> }
 
-/** Starts `node CLI_ENTRY ...args` with its output going to `logFile` */
-export function startCli (name: string, args: string[], logFile: string): Child {
+/** Arguments that start this same program again: `node FLAGS CLI_ENTRY ...args`, or the packaged executable itself */
+export function selfArgs (args: string[]): string[] {
+  return isSea() ? args : [...NODE_FLAGS, CLI_ENTRY, ...args]
+}
+
+/** Starts `precache ...args` (this program, see {@link selfArgs}, or `executable`) with its output going to `logFile` */
+export function startCli (name: string, args: string[], logFile: string, executable?: string, env?: Record<string, string>): Child {
   const fd = openSync(logFile, 'a')
-  const proc = spawn(process.execPath, [...NODE_FLAGS, CLI_ENTRY, ...args], { stdio: ['ignore', fd, fd] })
+  const options = { stdio: ['ignore', fd, fd] as any, env: env != null ? { ...process.env, ...env } : undefined }
+  const proc = executable != null
+    ? spawn(executable, args, options)
+    : spawn(process.execPath, selfArgs(args), options)
   closeSync(fd)
   const exited = new Promise<number | null>(resolve => { proc.once('exit', code => { resolve(code) }) })
   return { name, proc, logFile, exited }

@@ -2,7 +2,7 @@
  * `precache demo`: a random image, one seeder and N peers as separate
  * processes on loopback, live progress, a verified result.
  */
-import { mkdtemp, rm, stat } from 'node:fs/promises'
+import { mkdtemp, rename, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PrecacheError } from '../errors.js'
@@ -31,41 +31,63 @@ const IMAGE = 'demo-image.raw'
 
 export async function runDemo (opts: DemoOptions, out: NodeJS.WriteStream, signal: AbortSignal): Promise<DemoResult> {
   const dir = await mkdtemp(join(tmpdir(), 'precache-demo-'))
-  const cluster = await createCluster({ dir, seederArgs: opts.blockSize != null ? ['--block-size', String(opts.blockSize)] : [] })
+  // --interval 1s: the image is dropped in once every peer is up, and the
+  // seeder's next listing (within a second) picks it up
+  const cluster = await createCluster({ dir, seederArgs: ['--interval', '1s', ...(opts.blockSize != null ? ['--block-size', String(opts.blockSize)] : [])] })
   try {
     out.write(`writing a ${formatBytes(opts.size)} random image in ${dir}\n`)
-    const sha = await writeRandomImage(join(cluster.imagesDir, IMAGE), opts.size)
+    // written beside the images folder, renamed into it when complete
+    const staged = join(dir, `${IMAGE}.writing`)
+    const sha = await writeRandomImage(staged, opts.size)
     const seeder = await cluster.startSeeder()
-    const started = Date.now()
+    const seederStatus = join(dir, 'seeder', 'status.json')
+    const deadline = Date.now() + opts.timeoutMs
     for (let i = 1; i <= opts.peers; i++) await cluster.startPeer(i)
-    out.write(`seeder ${cluster.seederId} and ${opts.peers} peers started (logs in ${dir})\n`)
-    const progress = createProgress(out, opts.size)
-    const finished = new Map<number, number>()
-    while (finished.size < opts.peers) {
+    out.write(`seeder ${cluster.seederId} and ${opts.peers} peers starting (logs in ${dir})\n`)
+    const check = (): void => {
       if (signal.aborted) throw new DemoFailedError('interrupted')
-      if (Date.now() - started > opts.timeoutMs) throw new DemoFailedError(`not finished after ${opts.timeoutMs / 1000}s; see the logs in ${dir} (use --keep to keep them)`)
+      if (Date.now() > deadline) throw new DemoFailedError(`not finished after ${opts.timeoutMs / 1000}s; see the logs in ${dir} (use --keep to keep them)`)
       for (const c of [seeder, ...cluster.peers.map(p => p.child)]) {
         if (c.proc.exitCode != null) throw new DemoFailedError(`${c.name} exited with code ${c.proc.exitCode}; its log: ${c.logFile}`)
       }
+    }
+    // as deployed, peers run before an image appears: wait until all are subscribed
+    while (((await cluster.readStatus(seederStatus))?.subscribers ?? 0) < opts.peers) {
+      check()
+      await new Promise(resolve => setTimeout(resolve, 200))
+    }
+    await rename(staged, join(cluster.imagesDir, IMAGE))
+    out.write('every peer is up; the image is in the seeder\'s folder\n')
+    const progress = createProgress(out, opts.size)
+    const finished = new Map<number, number>()
+    let seenServed: number | undefined
+    while (finished.size < opts.peers) {
+      check()
+      if (seenServed == null && (await cluster.readStatus(seederStatus))?.images?.some((i: any) => i.imageId === IMAGE) === true) seenServed = Date.now()
       const rows = []
       for (const p of cluster.peers) {
         const img = (await cluster.readStatus(p.statusFile))?.images?.find((i: any) => i.imageId === IMAGE)
-        if (!finished.has(p.index) && img?.state === 'cached' && await stat(join(p.cacheDir, IMAGE)).then(() => true, () => false)) {
-          finished.set(p.index, img.seconds)
-        }
+        const placed = await stat(join(p.cacheDir, IMAGE)).catch(() => undefined)
+        // the verified copy is renamed into place: its ctime is that moment
+        if (!finished.has(p.index) && img?.state === 'cached' && placed != null) finished.set(p.index, placed.ctimeMs)
         rows.push({ name: `peer-${p.index}`, have: finished.has(p.index) ? 1 : img?.have ?? 0, blocks: finished.has(p.index) ? 1 : img?.blocks ?? 0, bytes: opts.size, seconds: img?.seconds ?? 0, state: img?.state ?? 'waiting' })
       }
       progress.update(rows)
       await new Promise(resolve => setTimeout(resolve, 200))
     }
-    const seconds = (Date.now() - started) / 1000
+    // the clock starts when the seeder served the image (its manifest record is
+    // written just before it announces it) and stops at the last verified copy
+    // (or, failing that, when its status file first listed the image)
+    const record = await stat(join(dir, 'seeder', 'state', 'manifests', `${IMAGE}.json`)).catch(() => undefined)
+    const announced = record?.mtimeMs ?? seenServed ?? Math.min(...finished.values())
+    const seconds = (Math.max(...finished.values()) - announced) / 1000
     await new Promise(resolve => setTimeout(resolve, 1200)) // one more status snapshot from everyone
     const originEgressBytes = await seederSentBytes(cluster)
     const perPeer = []
     for (const p of cluster.peers) {
       const img = (await cluster.readStatus(p.statusFile))?.images?.find((i: any) => i.imageId === IMAGE)
       const verified = await sha256File(join(p.cacheDir, IMAGE)) === sha
-      perPeer.push({ peer: `peer-${p.index}`, seconds: finished.get(p.index) ?? 0, verified, receivedBytes: img?.receivedBytes ?? 0, sentBytes: img?.sentBytes ?? 0 })
+      perPeer.push({ peer: `peer-${p.index}`, seconds: ((finished.get(p.index) ?? announced) - announced) / 1000, verified, receivedBytes: img?.receivedBytes ?? 0, sentBytes: img?.sentBytes ?? 0 })
     }
     return {
       peers: opts.peers,

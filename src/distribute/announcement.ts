@@ -2,9 +2,12 @@
  * Announcements on the gossip topic (JSON, UTF-8, at most 1 MiB):
  * - `{"v":1,"type":"cache","meta":ImageMeta}`: pre-cache this image
  * - `{"v":1,"type":"withdraw","imageId":"…"}`: this image is no longer wanted
- * - `{"v":1,"type":"catalogue","images":[ImageMeta…]}`: everything currently
- *   wanted (sent periodically and on request); an image a peer holds from this
- *   seeder that is absent from its catalogue counts as withdrawn.
+ * - `{"v":1,"type":"catalogue","generation":N,"complete":bool,"images":[ImageMeta…]}`:
+ *   everything the seeder serves now (sent periodically and on request). Only
+ *   a `complete` catalogue — the result of a completed, successful listing
+ *   with every listed image served — is an authority to withdraw: an image a
+ *   peer holds from this seeder that is absent from it counts as withdrawn.
+ *   An incomplete one (first pass not finished, listing failed) never is.
  * Decoding validates every field; anything else is a WireDecodeError.
  */
 import { WireDecodeError } from '../errors.js'
@@ -19,7 +22,7 @@ export const MAX_CATALOGUE_IMAGES = 2000
 export type Announcement =
   | { type: 'cache', meta: ImageMeta }
   | { type: 'withdraw', imageId: string }
-  | { type: 'catalogue', images: ImageMeta[] }
+  | { type: 'catalogue', images: ImageMeta[], generation?: number, complete?: boolean }
 
 function fail (why: string): never {
   throw new WireDecodeError(`invalid announcement: ${why}`)
@@ -59,6 +62,10 @@ export function parseMeta (m: any): ImageMeta {
   }
   if (m.name !== undefined) meta.name = str(m.name, 'name', 1024)
   if (m.diskFormat !== undefined) meta.diskFormat = str(m.diskFormat, 'diskFormat', 32)
+  if (m.pin !== undefined) {
+    if (typeof m.pin !== 'boolean') fail('pin must be true or false')
+    if (m.pin) meta.pin = true
+  }
   return meta
 }
 
@@ -86,7 +93,10 @@ export function decodeAnnouncement (bytes: Uint8Array): Announcement {
     }
     case 'catalogue':
       if (!Array.isArray(obj.images) || obj.images.length > MAX_CATALOGUE_IMAGES) fail('images must be a list')
-      return { type: 'catalogue', images: obj.images.map(parseMeta) }
+      if (obj.complete !== undefined && typeof obj.complete !== 'boolean') fail('complete must be true or false')
+      // a catalogue without both fields (an older seeder) is never complete
+      if (obj.generation === undefined || obj.complete === undefined) return { type: 'catalogue', images: obj.images.map(parseMeta), complete: false }
+      return { type: 'catalogue', images: obj.images.map(parseMeta), generation: int(obj.generation, 'generation', 0), complete: obj.complete }
     default: fail('unknown type')
   }
 }

@@ -23,6 +23,14 @@ export interface Announcer {
   cache: (meta: ImageMeta) => Promise<void>
   withdraw: (imageId: string) => Promise<void>
   catalogue: () => ImageMeta[]
+  /**
+   * marks the catalogue as the result of a completed, successful pass (or
+   * not), with the pass's generation number; only a complete catalogue lets
+   * peers withdraw images that are absent from it
+   */
+  settle: (generation: number, complete: boolean) => void
+  /** is the catalogue complete (see `settle`)? */
+  complete: () => boolean
   /** how many nodes are subscribed to the topic (the hosts an announcement reaches directly) */
   subscribers: () => number
   stop: () => Promise<void>
@@ -38,12 +46,17 @@ export async function createAnnouncer (components: { node: PrecacheNode, log: Lo
   const publish = async (a: Announcement): Promise<void> => {
     try {
       const { recipients } = await pubsub.publish(init.topic, encodeAnnouncement(a))
-      log(`published ${a.type}`, { recipients: recipients.length, subscribers: subscribers() })
+      // the periodic catalogue is routine; a cache or withdraw is news
+      const note = a.type === 'catalogue' ? log.debug : log
+      note(`published ${a.type}`, { recipients: recipients.length, subscribers: subscribers() })
     } catch (err: any) {
       log.warn(`could not publish ${a.type}: ${err.message}`)
     }
   }
-  const catalogueBytes = (): Uint8Array => encodeAnnouncement({ type: 'catalogue', images: [...images.values()] })
+  let generation = 0
+  let complete = false
+  const catalogue = (): Announcement => ({ type: 'catalogue', generation, complete, images: [...images.values()] })
+  const catalogueBytes = (): Uint8Array => encodeAnnouncement(catalogue())
 
   await node.handle(CATALOGUE_PROTOCOL, async (stream: Stream) => {
     try {
@@ -66,12 +79,12 @@ export async function createAnnouncer (components: { node: PrecacheNode, log: Lo
     if (!evt.detail.subscriptions.some((s: any) => s.topic === init.topic && s.subscribe === true)) return
     joinTimer ??= setTimeout(() => {
       joinTimer = undefined
-      if (images.size > 0) void publish({ type: 'catalogue', images: [...images.values()] })
+      if (images.size > 0 || complete) void publish(catalogue())
     }, DEFAULT_JOIN_DEBOUNCE)
   }
   pubsub.addEventListener('subscription-change', onSubscription)
 
-  const timer = setInterval(() => { void publish({ type: 'catalogue', images: [...images.values()] }) }, init.interval ?? DEFAULT_ANNOUNCE_INTERVAL)
+  const timer = setInterval(() => { void publish(catalogue()) }, init.interval ?? DEFAULT_ANNOUNCE_INTERVAL)
   timer.unref()
 
   return {
@@ -84,6 +97,8 @@ export async function createAnnouncer (components: { node: PrecacheNode, log: Lo
       await publish({ type: 'withdraw', imageId })
     },
     catalogue: () => [...images.values()],
+    settle (g, c) { generation = g; complete = c },
+    complete: () => complete,
     subscribers,
     async stop () {
       clearInterval(timer)

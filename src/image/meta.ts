@@ -18,4 +18,6 @@ export interface ImageMeta {
   /** optional descriptive fields from the lister */
   name?: string
   diskFormat?: string
+  /** pinned (Glance property precache_pin=true): never evicted to make room */
+  pin?: boolean
 }

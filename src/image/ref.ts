@@ -17,6 +17,8 @@ export interface ImageRef {
    * served for this id as it is, neither fetch it nor withdraw it; look again soon
    */
   settling?: boolean
+  /** keep it on every host even when space runs short (Glance property `precache_pin=true`) */
+  pin?: boolean
   /** checksums the source publishes, e.g. `{ sha512: '…', md5: '…' }` (lower-case hex) */
   checksums?: Record<string, string>
 }

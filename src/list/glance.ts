@@ -46,7 +46,8 @@ export function imageRefFromGlance (img: any): ImageRef {
     project: img.owner ?? undefined,
     size: typeof img.size === 'number' ? img.size : undefined,
     diskFormat: img.disk_format ?? undefined,
-    checksums
+    checksums,
+    ...(img.precache_pin === 'true' || img.precache_pin === true ? { pin: true } : {})
   }
 }
 

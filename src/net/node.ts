@@ -38,34 +38,15 @@ export interface NodeInit {
    * @default 300
    */
   maxConnections?: number
+  /** identify's agent version (see version.ts) */
+  agentVersion?: string
+  /**
+   * Called when an inbound connection fails its handshake (the other node
+   * holds another swarm key, or expected another peer id for this node)
+   */
+  onInboundHandshakeFailure?: (remoteAddr: string, err: Error) => void
   /** peers refused at the connection gater while banned (see bans.ts) */
   bans?: BanList
-  /**
-   * Called when an inbound connection fails its handshake (usually a node
-   * with another swarm key); `remote` is its address
-   */
-  onRefusedHandshake?: (remote: string, err: Error) => void
-}
-
-/**
- * Wraps a connection encrypter so that inbound handshakes that fail are
- * reported with the remote address (libp2p itself only drops them)
- */
-function reportRefused (factory: (components: any) => any, onRefused?: (remote: string, err: Error) => void): (components: any) => any {
-  if (onRefused == null) return factory
-  return (components: any) => {
-    const inner = factory(components)
-    const wrapped = Object.create(inner)
-    wrapped.secureInbound = async (conn: any, options: any) => {
-      try {
-        return await inner.secureInbound(conn, options)
-      } catch (err: any) {
-        onRefused(String(conn?.remoteAddr ?? 'unknown address'), err)
-        throw err
-      }
-    }
-    return wrapped
-  }
 }
 
 /**
@@ -75,11 +56,12 @@ function reportRefused (factory: (components: any) => any, onRefused?: (remote: 
 export async function createNode (init: NodeInit): Promise<PrecacheNode> {
   return await createLibp2p({
     privateKey: init.privateKey,
+    nodeInfo: init.agentVersion != null ? { userAgent: init.agentVersion } : undefined,
     addresses: { listen: init.listen, announce: init.announce ?? [] },
     transports: [tcp()],
     // the swarm key is the noise prologue: one cipher pass per byte, where a
     // connection protector under noise would add a second (SPEC.md §0)
-    connectionEncrypters: [reportRefused(noise({ prologueBytes: swarmPrologue(init.swarmKey) }), init.onRefusedHandshake)],
+    connectionEncrypters: [reportInboundFailures(noise({ prologueBytes: swarmPrologue(init.swarmKey) }), init.onInboundHandshakeFailure)],
     // block sessions bound what they ask for (requests in flight), so a larger
     // read buffer than yamux's 4 MiB default is safe, and a busy reader must
     // not have its stream reset
@@ -108,4 +90,22 @@ export async function createNode (init: NodeInit): Promise<PrecacheNode> {
       } as any)
     }
   }) as unknown as PrecacheNode
+}
+
+/** Wraps a connection encrypter so that a failed inbound handshake is reported with the remote address */
+function reportInboundFailures<T extends (components: any) => any> (factory: T, report?: (remoteAddr: string, err: Error) => void): T {
+  if (report == null) return factory
+  return ((components: any) => {
+    const encrypter = factory(components)
+    const secureInbound = encrypter.secureInbound.bind(encrypter)
+    encrypter.secureInbound = async (connection: any, options: any) => {
+      try {
+        return await secureInbound(connection, options)
+      } catch (err: any) {
+        try { report(String(connection?.remoteAddr ?? 'unknown address'), err) } catch {}
+        throw err
+      }
+    }
+    return encrypter
+  }) as T
 }

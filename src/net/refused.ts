@@ -1,25 +1,27 @@
 /**
- * Rate-limited warnings keyed by a remote (an address or a peer id): a node
- * hammered by a misconfigured or hostile neighbour logs one line per remote
- * per interval, never a flood.
+ * The one rate-limited log of refused inbound connections. On the answering
+ * side a failed noise handshake looks the same whether the dialling node holds
+ * another swarm key or expected another peer id for this node (both abort after
+ * this node's second handshake message), so one line names both causes.
  */
 import type { Logger } from '../log.js'
+import { createRateLimitedLog } from '../log.js'
 
-/** Least time between two lines about one remote. @default 60000 */
-export const DEFAULT_REFUSED_LOG_INTERVAL = 60_000
-/** Remotes remembered at most (the table is cleared beyond this). @default 1000 */
-const MAX_REMEMBERED = 1000
+/** Least failed handshakes from one address before it is logged, per window. @default 3 */
+export const REFUSED_MIN_COUNT = 3
+/** One line per address per this window. @default 10 min */
+export const REFUSED_LOG_INTERVAL = 600_000
 
-/** Returns `(remote, line)`: logs `line` as a warning unless `remote` was logged within `intervalMs` */
-export function createRateLimitedLog (log: Logger, intervalMs = DEFAULT_REFUSED_LOG_INTERVAL, now: () => number = Date.now): (remote: string, line: string) => void {
-  const last = new Map<string, { at: number, suppressed: number }>()
-  return (remote, line) => {
-    // an address's port changes with every connection: key by host
-    const key = remote.replace(/\/tcp\/\d+.*$/, '')
-    const seen = last.get(key)
-    if (seen != null && now() - seen.at < intervalMs) { seen.suppressed++; return }
-    if (last.size >= MAX_REMEMBERED) last.clear()
-    last.set(key, { at: now(), suppressed: 0 })
-    log.warn(seen != null && seen.suppressed > 0 ? `${line} (${seen.suppressed} more since the last such line)` : line)
+/** `/ip4/10.0.0.7/tcp/51234` → `10.0.0.7` */
+export function remoteHost (remoteAddr: string): string {
+  return /^\/ip[46]\/([^/]+)/.exec(remoteAddr)?.[1] ?? remoteAddr
+}
+
+export function createRefusedLog (log: Logger): (remoteAddr: string, err: Error) => void {
+  const warn = createRateLimitedLog(log.warn, { intervalMs: REFUSED_LOG_INTERVAL, minCount: REFUSED_MIN_COUNT })
+  return (remoteAddr, err) => {
+    const host = remoteHost(remoteAddr)
+    warn(host, `refused connections from ${host}: the handshake failed (${String(err.message)}): that node holds another swarm key, ` +
+      'or expects another peer id for this node (if this node\'s identity changed, update --seeder/--trust on the peers)', { event: 'handshake-refused', remote: remoteAddr })
   }
 }

@@ -9,6 +9,8 @@ import { createNode } from '../net/node.js'
 import type { PrecacheNode } from '../net/node.js'
 import { loadIdentity, warnIfShared } from '../net/identity.js'
 import { checkListen } from '../net/listen.js'
+import { createRefusedLog } from '../net/refused.js'
+import { agentVersion, versionLine, watchVersions } from './version.js'
 import { lockStateDir, userName } from './lock.js'
 import type { StateLock } from './lock.js'
 import { readSwarmKey } from '../net/swarm-key.js'
@@ -18,7 +20,6 @@ import type { PrivateKey } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { createBanList } from '../net/bans.js'
 import type { BanList } from '../net/bans.js'
-import { createRateLimitedLog } from '../net/refused.js'
 
 export interface RoleBase { node: PrecacheNode, swarm: Swarm, privateKey: PrivateKey, lock: StateLock, bans: BanList, refusedHandshakes: () => number }
 
@@ -40,21 +41,23 @@ export async function startBase (config: Config, defaultListen: string, log: Log
   const listen: string[] = config.DEFAULT.listen ?? [defaultListen]
   await checkListen(listen)
   const bans = createBanList()
-  const refused = createRateLimitedLog(log.child('net'))
   let refusedHandshakes = 0
   let node: PrecacheNode
   try {
+    const refusedLog = createRefusedLog(log)
     node = await createNode({
       swarmKey,
       privateKey,
       listen,
       announce: config.DEFAULT.announce,
+      agentVersion: agentVersion(),
       bans,
-      onRefusedHandshake: (remote, err) => { refusedHandshakes++; refused(remote, `refused a connection from ${remote}: its handshake failed (${err.message}); a node with another swarm key?`) }
+      onInboundHandshakeFailure: (remote, err) => { refusedHandshakes++; refusedLog(remote, err) }
     })
   } catch (err: any) {
     throw new ListenError(`cannot listen on ${listen.join(', ')}: ${String(err.message)}`)
   }
+  watchVersions(node, log)
   bans.onBan(r => {
     log.warn(`banned peer ${r.peerId} for ${Math.round((r.bannedUntil - Date.now()) / 1000)} s (ban ${r.bans}): ${r.lastReason}`)
     void node.hangUp(peerIdFromString(r.peerId)).catch(() => {})
@@ -65,7 +68,7 @@ export async function startBase (config: Config, defaultListen: string, log: Log
     uploadRate: config.swarm.upload_rate,
     downloadRate: config.swarm.download_rate
   })
-  log(`node ${node.peerId.toString()} on host ${hostname()} listening`, { peerId: node.peerId.toString(), host: hostname(), addrs: node.getMultiaddrs().map(a => a.toString()) })
+  log(`node ${node.peerId.toString()} on host ${hostname()} listening (${versionLine()})`, { peerId: node.peerId.toString(), host: hostname(), addrs: node.getMultiaddrs().map(a => a.toString()) })
   return { node, swarm, privateKey, lock, bans, refusedHandshakes: () => refusedHandshakes }
 }
 
@@ -105,4 +108,11 @@ export async function untilSignalled (stop: () => Promise<void>, log: Logger): P
     process.on('SIGTERM', onSignal)
   })
   await stop()
+}
+
+/** How many times each value occurs */
+export function countBy (values: Iterable<string>): Record<string, number> {
+  const out: Record<string, number> = {}
+  for (const v of values) out[v] = (out[v] ?? 0) + 1
+  return out
 }

@@ -1,10 +1,11 @@
 /**
- * One image on a peer: fetch and verify the signed manifest, download every
- * block through the swarm into a `.part` file, verify the whole image, hand it
+ * One image on a peer: fetch and verify the signed manifest, reserve its
+ * space, copy the blocks it already holds elsewhere (reuse), download the
+ * rest through the swarm into a `.part` file, verify the whole image, hand it
  * to the cache driver, and keep serving it to others afterwards.
  */
 import type { CacheDriver } from '../cache/driver.js'
-import { mkdir, stat, statfs } from 'node:fs/promises'
+import { mkdir, readdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { ImageHashMismatchError, NoSpaceError, UntrustedManifestError, throwIfAborted } from '../errors.js'
 import { formatBytes } from '../config/units.js'
@@ -14,52 +15,101 @@ import type { ImageMeta } from '../image/meta.js'
 import { verifyManifest } from '../image/sign.js'
 import type { Swarm } from '../swarm/engine.js'
 import { openPartialStore, openSourceStore, seedPartialFrom } from '../swarm/store.js'
+import type { PartialStore } from '../swarm/store.js'
 import type { Torrent } from '../swarm/torrent.js'
-import type { PlacedRecord } from './placed.js'
+import type { Space } from '../cache/space.js'
+import { partialSources, reuseBlocks } from '../cache/reuse.js'
+import type { BlockSource } from '../cache/reuse.js'
+import type { PeerStore } from './peer-store.js'
 
 export interface DownloadComponents {
   swarm: Swarm
   driver: CacheDriver
-  placed: PlacedRecord
+  store: PeerStore
+  space: Space
   trusted: string[]
   log: Logger
-  /** our copy of this image (placed or partial) was found corrupt while serving it */
-  onCorrupt: (meta: ImageMeta) => void
+  /** our copy of this image (placed or partial) was found corrupt while serving it: repair it */
+  onCorrupt?: (meta: ImageMeta) => void
+}
+
+/** What one download did, for the status file */
+export interface DownloadReport {
+  /** bytes copied from blocks already on this host */
+  reusedBytes: number
+  fromSeeders: number
+  fromPeers: number
 }
 
 async function signedManifest (c: DownloadComponents, meta: ImageMeta, signal: AbortSignal): Promise<{ manifestBytes: Uint8Array, signature: Uint8Array }> {
-  const saved = await c.placed.loadManifest(meta.manifestId)
+  const saved = await c.store.loadManifest(meta.manifestId)
   const got = saved ?? await c.swarm.fetchManifest(meta.manifestId, meta.seeders, signal)
   await verifyManifest(got.manifestBytes, got.signature, c.trusted)
   const m = decodeManifest(got.manifestBytes)
   if (m.imageId !== meta.imageId || m.size !== meta.size || m.sha256 !== meta.sha256) {
     throw new UntrustedManifestError(`manifest ${meta.manifestId} does not describe image ${meta.imageId} as announced`)
   }
-  if (saved == null) await c.placed.saveManifest(meta.manifestId, got.manifestBytes, got.signature)
+  if (saved == null) await c.store.saveManifest(meta.manifestId, got.manifestBytes, got.signature)
   return got
 }
 
-/** Fails early, with a clear message, when the staging file system cannot hold the image */
-async function ensureSpace (dir: string, meta: ImageMeta): Promise<void> {
-  await mkdir(dir, { recursive: true })
-  const fs = await statfs(dir)
-  const partial = await stat(join(dir, `${meta.manifestId}.part`)).then(s => s.blocks * 512, () => 0)
-  const free = fs.bavail * fs.bsize
-  if (free + partial < meta.size) {
-    throw new NoSpaceError(`image ${meta.imageId} needs ${formatBytes(meta.size)} in ${dir} but only ${formatBytes(free)} is free; free some space (it will be retried)`)
-  }
-}
-
-/** Serves an image that is already in place (after a restart), if its bytes are unchanged */
-export async function reseed (c: DownloadComponents, meta: ImageMeta): Promise<Torrent | undefined> {
-  const p = c.placed.get(meta.imageId)
-  if (p == null || p.manifestId !== meta.manifestId || !p.sameBytes || !await c.driver.has(meta)) return undefined
-  const signed = await c.placed.loadManifest(meta.manifestId)
-  if (signed == null) return undefined
+/**
+ * Serves an image that is already in place (after a restart, or announced
+ * again after it was released) and rejoins its swarm, so that the seeder can
+ * point newcomers at this host. Resolves with true when the image is in place.
+ */
+export async function reseed (c: DownloadComponents, meta: ImageMeta): Promise<boolean> {
+  const p = c.store.get(meta.imageId)
+  if (p == null || p.manifestId !== meta.manifestId || !await c.driver.has(meta)) return false
+  if (p.sameBytes !== true || p.path == null || c.swarm.get(meta.manifestId) != null) return true
+  const signed = await c.store.loadManifest(meta.manifestId)
+  if (signed == null) return true
   // each block is checked the first time it is read to be sent, so a copy
   // damaged on disk (also while this peer was down) is never served
   const store = await openSourceStore(p.path, decodeManifest(signed.manifestBytes), 'once')
-  return c.swarm.add({ manifestId: meta.manifestId, ...signed, store, superSeed: false, onCorrupt: () => { c.onCorrupt(meta) } })
+  const torrent = c.swarm.add({ manifestId: meta.manifestId, ...signed, store, superSeed: false, onCorrupt: () => { c.onCorrupt?.(meta) } })
+  void c.swarm.connect(torrent, meta.seeders)
+  return true
+}
+
+/** Local copies whose blocks a new download may reuse: placed images with the announced bytes, other partial downloads */
+async function reuseSources (c: DownloadComponents, staging: string, manifestId: string): Promise<BlockSource[]> {
+  const out: BlockSource[] = []
+  for (const [, r] of c.store.all()) {
+    if (r.sameBytes !== true || r.path == null) continue
+    const saved = await c.store.loadManifest(r.manifestId)
+    if (saved != null) out.push({ path: r.path, manifest: decodeManifest(saved.manifestBytes) })
+  }
+  return out.concat(await partialSources(staging, c.store.loadManifest, manifestId))
+}
+
+/** Stops the download at the first write the disk refuses (ENOSPC, EIO…): a refused write is never retried block by block */
+function stopOnWriteErrors (store: PartialStore, meta: ImageMeta, stop: (err: Error) => void): void {
+  const write = store.write
+  store.write = async (index, data) => {
+    try {
+      return await write(index, data)
+    } catch (err: any) {
+      if (typeof err?.code === 'string') {
+        stop(err.code === 'ENOSPC'
+          ? new NoSpaceError(`image ${meta.imageId}: the disk is full (ENOSPC while writing ${store.partPath}); the download stops and is retried later`)
+          : new NoSpaceError(`image ${meta.imageId}: cannot write ${store.partPath} (${String(err.code)}); the download stops and is retried later`))
+      }
+      throw err
+    }
+  }
+}
+
+/** Forgets downloads of earlier manifests of this image (their blocks were reused already) */
+async function dropReplaced (c: DownloadComponents, staging: string, meta: ImageMeta): Promise<void> {
+  for (const [id, d] of c.store.downloads()) {
+    if (d.imageId !== meta.imageId || id === meta.manifestId) continue
+    await rm(join(staging, `${id}.part`), { force: true })
+    await rm(join(staging, `${id}.progress`), { force: true })
+    await c.store.setDownload(id, undefined)
+    await c.store.removeManifest(id)
+    c.log(`image ${meta.imageId}: removed the partial download of its replaced manifest ${id}`)
+  }
 }
 
 /**
@@ -68,44 +118,98 @@ export async function reseed (c: DownloadComponents, meta: ImageMeta): Promise<T
  * good blocks are kept, the bad ones fetched again, and the whole image is
  * verified before it replaces the placed file.
  */
-export async function downloadImage (c: DownloadComponents, meta: ImageMeta, seeder: string, signal: AbortSignal, repair = false): Promise<string> {
+export async function downloadImage (c: DownloadComponents, meta: ImageMeta, seeder: string, signal: AbortSignal, report: DownloadReport, pinned: boolean, repair = false): Promise<string> {
   const started = Date.now()
   const signed = await signedManifest(c, meta, signal)
   const manifest = decodeManifest(signed.manifestBytes)
-  await ensureSpace(c.driver.stagingDir(), meta)
-  const placedBefore = c.placed.get(meta.imageId)
-  if (repair && placedBefore?.manifestId === meta.manifestId && placedBefore.sameBytes) {
-    await seedPartialFrom(c.driver.stagingDir(), meta.manifestId, manifest, placedBefore.path).catch((err: any) => {
-      c.log.warn(`image ${meta.imageId}: cannot start the repair from the placed copy (${err.message}): downloading it whole`)
-    })
-  }
-  const store = await openPartialStore(c.driver.stagingDir(), meta.manifestId, manifest)
-  if (store.have.count() > 0) c.log(`resuming image ${meta.imageId}`, { verifiedBlocks: store.have.count(), blocks: store.have.size })
-  const torrent = c.swarm.add({ manifestId: meta.manifestId, ...signed, store, superSeed: false, onCorrupt: () => { c.onCorrupt(meta) } })
+  const staging = c.driver.stagingDir()
+  await mkdir(staging, { recursive: true })
+  const reservation = await c.space.reserve(meta.imageId, meta.size, join(staging, `${meta.manifestId}.part`), signal)
+  const failed = new AbortController()
+  const abort = AbortSignal.any([signal, failed.signal])
+  let torrent: Torrent | undefined
   try {
-    await c.swarm.connect(torrent, meta.seeders, signal)
+    await c.store.setDownload(meta.manifestId, { imageId: meta.imageId, size: meta.size })
+    const placedBefore = c.store.get(meta.imageId)
+    if (repair && placedBefore?.manifestId === meta.manifestId && placedBefore.sameBytes === true && placedBefore.path != null) {
+      await seedPartialFrom(staging, meta.manifestId, manifest, placedBefore.path).catch((err: any) => {
+        c.log.warn(`image ${meta.imageId}: cannot start the repair from the placed copy (${String(err.message)}): downloading it whole`)
+      })
+    }
+    const store = await openPartialStore(staging, meta.manifestId, manifest)
+    if (store.have.count() > 0) c.log(`resuming image ${meta.imageId}`, { verifiedBlocks: store.have.count(), blocks: store.have.size })
+    try {
+      const reused = await reuseBlocks(store, await reuseSources(c, staging, meta.manifestId), signal)
+      report.reusedBytes += reused
+      if (reused > 0) c.log(`image ${meta.imageId}: reused ${formatBytes(reused)} of blocks already on this host`, { reusedBytes: reused, missingBlocks: store.have.size - store.have.count() })
+    } catch (err) {
+      await store.close()
+      throw err
+    }
+    await dropReplaced(c, staging, meta)
+    stopOnWriteErrors(store, meta, err => { if (!failed.signal.aborted) failed.abort(err) })
+    torrent = c.swarm.add({ manifestId: meta.manifestId, ...signed, store, superSeed: false, onCorrupt: () => { c.onCorrupt?.(meta) } })
+    await c.swarm.connect(torrent, meta.seeders, abort)
     await Promise.race([torrent.complete, new Promise((_resolve, reject) => {
-      signal.addEventListener('abort', () => { reject(signal.reason) }, { once: true })
+      abort.addEventListener('abort', () => { reject(abort.reason) }, { once: true })
     })])
-    throwIfAborted(signal)
-    c.log(`image ${meta.imageId}: all ${store.have.size} blocks verified, checking the whole image`, { seconds: (Date.now() - started) / 1000 })
+    throwIfAborted(abort)
+    c.log.debug(`image ${meta.imageId}: all ${store.have.size} blocks verified, checking the whole image`, { seconds: (Date.now() - started) / 1000 })
     try {
       await store.verifyWhole(signal)
     } catch (err) {
       if (err instanceof ImageHashMismatchError) await c.swarm.remove(meta.manifestId)
       throw err
     }
+    const seeders = new Set(meta.seeders.map(s => s.peerId))
+    report.fromSeeders = Object.entries(torrent.ledger.byPeer()).filter(([id]) => seeders.has(id)).reduce((n, [, e]) => n + e.received, 0)
+    report.fromPeers = torrent.ledger.totalReceived - report.fromSeeders
+    const previous = c.store.get(meta.imageId)
     const placed = await c.driver.store(meta, store.partPath, signal)
     await store.finish()
-    await c.placed.set(meta.imageId, { manifestId: meta.manifestId, seeder, path: placed.path, sameBytes: placed.sameBytes })
+    await c.store.update(meta.imageId, { manifestId: meta.manifestId, seeder, state: 'placed', size: meta.size, path: placed.path, sameBytes: placed.sameBytes, pinned, lastAnnounced: Date.now() })
+    await c.store.setDownload(meta.manifestId, undefined)
+    if (previous != null && previous.manifestId !== meta.manifestId) {
+      await c.swarm.remove(previous.manifestId)
+      await c.store.removeManifest(previous.manifestId)
+    }
     if (!placed.sameBytes) await c.swarm.remove(meta.manifestId)
     const seconds = (Date.now() - started) / 1000
-    const seeders = new Set(meta.seeders.map(s => s.peerId))
-    const fromSeeders = Object.entries(torrent.ledger.byPeer()).filter(([id]) => seeders.has(id)).reduce((n, [, e]) => n + e.received, 0)
-    c.log(`cached image ${meta.imageId}`, { path: placed.path, bytes: meta.size, seconds, fromSeeders, fromPeers: torrent.ledger.totalReceived - fromSeeders })
+    c.log(`cached image ${meta.imageId}`, { path: placed.path, bytes: meta.size, seconds, fromSeeders: report.fromSeeders, fromPeers: report.fromPeers, reusedBytes: report.reusedBytes })
     return placed.path
   } catch (err) {
-    if (signal.aborted) await c.swarm.remove(meta.manifestId)
+    if (abort.aborted) await c.swarm.remove(meta.manifestId)
+    if (failed.signal.aborted && !signal.aborted) throw failed.signal.reason
     throw err
+  } finally {
+    reservation.release()
+  }
+}
+
+/** Removes the partial download of an image that is no longer wanted */
+export async function dropDownload (c: DownloadComponents, imageId: string): Promise<void> {
+  const staging = c.driver.stagingDir()
+  for (const [id, d] of c.store.downloads()) {
+    if (d.imageId !== imageId) continue
+    await c.swarm.remove(id)
+    await rm(join(staging, `${id}.part`), { force: true })
+    await rm(join(staging, `${id}.progress`), { force: true })
+    await c.store.setDownload(id, undefined)
+    await c.store.removeManifest(id)
+  }
+}
+
+/**
+ * At start: removes `.part` and `.progress` files in the staging folder that
+ * no recorded download wants (left by a crash, or by an older version)
+ */
+export async function removeStrayPartials (c: DownloadComponents): Promise<void> {
+  const staging = c.driver.stagingDir()
+  const wanted = new Set(c.store.downloads().map(([id]) => id))
+  for (const f of await readdir(staging).catch((): string[] => [])) {
+    const m = /^(.+)\.(part|progress)(\.tmp)?$/.exec(f)
+    if (m == null || wanted.has(m[1])) continue
+    await rm(join(staging, f), { force: true })
+    c.log(`removed ${f} from ${staging}: no download wants it`)
   }
 }

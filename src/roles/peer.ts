@@ -1,48 +1,39 @@
 /**
  * The peer role (one per compute host): follows the trusted seeders'
  * announcements, downloads each wanted image through the swarm, places it
- * with the cache driver, keeps serving it, and removes withdrawn images.
+ * with the cache driver and keeps serving it. A withdrawn image is released
+ * and deleted only after the grace period (lifecycle.ts).
  */
-import { rm } from 'node:fs/promises'
-import { join } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { Config } from '../config/load.js'
 import { requireOption } from '../config/load.js'
 import { cacheDrivers } from '../cache/driver.js'
+import { createSpace } from '../cache/space.js'
 import { ConfigError } from '../errors.js'
 import type { Logger } from '../log.js'
 import type { ImageMeta } from '../image/meta.js'
 import { createSubscriber } from '../distribute/subscriber.js'
 import type { Announcement } from '../distribute/announcement.js'
-import { startBase, startStatusFile } from './common.js'
-import { openPlacedRecord } from './placed.js'
-import { downloadImage, reseed } from './download.js'
-import { explainDialError } from '../net/swarm-key.js'
+import { countBy, startBase, startStatusFile } from './common.js'
+import { openPeerStore } from './peer-store.js'
+import { downloadImage, removeStrayPartials, reseed } from './download.js'
+import type { DownloadComponents } from './download.js'
+import { createLifecycle } from './lifecycle.js'
+import type { Job } from './lifecycle.js'
+import { keepSeedersConnected } from './seeder-link.js'
+import { metrics } from '../ops/metrics.js'
+import { startMetricsServer } from '../ops/metrics-server.js'
 
 /** First retry delay after a failed download (doubles up to 5 min). @default 5000 */
 export const DEFAULT_RETRY = 5000
-
-interface Job {
-  meta: ImageMeta
-  seeder: string
-  controller: AbortController
-  state: 'downloading' | 'cached' | 'failed'
-  started: number
-  seconds?: number
-  error?: string
-  /** times our copy was found corrupt and repaired */
-  repairs: number
-  /** settles when the job's run is over (done, failed or aborted) */
-  finished?: Promise<void>
-}
 
 export interface Peer {
   peerId: string
   stop: () => Promise<void>
 }
 
-/** A peer id given on the command line or in the config must parse, or start-up stops with a ConfigError */
+/** A peer id given on the command line or in the config must parse, or start-up stops with a ConfigError (exit 2) */
 function checkPeerId (id: string, what: string): void {
   try {
     peerIdFromString(id)
@@ -66,9 +57,15 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
   const driver = cacheDrivers.get(config.peer.cache_driver)({ config, log: log.child('cache') })
   await driver.validate?.()
   const { node, swarm, bans, refusedHandshakes } = await startBase(config, '/ip4/0.0.0.0/tcp/4002', log, 'peer')
-  const placed = await openPlacedRecord(config.DEFAULT.state_dir)
+  const store = await openPeerStore(config.DEFAULT.state_dir, log)
   const jobs = new Map<string, Job>()
+  const pinnedIds = new Set<string>(config.cache.pinned ?? [])
+  const isPinned = (meta: ImageMeta): boolean => meta.pin === true || pinnedIds.has(meta.imageId)
+  const cachedBytes = (): number => store.all().reduce((n, [, r]) => n + r.size, 0)
   const stopping = new AbortController()
+  const space = createSpace({ log: log.child('space'), cachedBytes, evict: async (bytes, forImage) => await lifecycle.evict(bytes, forImage) }, {
+    dir: driver.stagingDir(), minFree: config.cache.min_free, maxBytes: config.cache.max_bytes
+  })
   /**
    * Our copy of an image was found corrupt (a neighbour's CORRUPT, re-checked,
    * or a block read to be sent): stop serving it and repair it
@@ -78,27 +75,33 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
     if (job == null || job.meta.manifestId !== meta.manifestId || stopping.signal.aborted) return
     log.warn(`image ${meta.imageId}: our copy is corrupt: stopped serving it; repairing it (bad blocks fetched again, whole image re-verified)`)
     job.controller.abort()
-    const repairs = job.repairs + 1
+    const repairs = (job.repairs ?? 0) + 1
     jobs.delete(meta.imageId)
     void swarm.remove(meta.manifestId).finally(() => { if (!jobs.has(meta.imageId)) start(meta, job.seeder, 0, repairs) })
   }
-  const dl = { swarm, driver, placed, trusted, log: log.child('download'), onCorrupt }
+  const dl: DownloadComponents = { swarm, driver, store, space, trusted, log: log.child('download'), onCorrupt }
+  const lifecycle = createLifecycle({ dl, jobs, log }, { grace: config.cache.withdraw_grace })
+  await removeStrayPartials(dl)
 
   const start = (meta: ImageMeta, seeder: string, attempt = 0, repairs = 0): void => {
     const prev = jobs.get(meta.imageId)
-    if (prev?.meta.manifestId === meta.manifestId && prev.state !== 'failed') return
+    if (prev?.meta.manifestId === meta.manifestId) {
+      // already wanted; a failed one is retried by its own back-off timer
+      if (prev.state !== 'failed' || attempt === 0) { void lifecycle.announced(meta, isPinned(meta)); return }
+    }
     if (prev != null) prev.controller.abort()
-    if (prev != null && prev.meta.manifestId !== meta.manifestId) void dropStale(prev)
-    const job: Job = { meta, seeder, controller: new AbortController(), state: 'downloading', started: Date.now(), repairs: Math.max(repairs, prev?.repairs ?? 0) }
+    const job: Job = { meta, seeder, controller: new AbortController(), state: 'downloading', started: Date.now(), report: { reusedBytes: 0, fromSeeders: 0, fromPeers: 0 }, repairs: Math.max(repairs, prev?.repairs ?? 0) }
     jobs.set(meta.imageId, job)
     const run = async (): Promise<void> => {
-      if (repairs === 0 && await reseed(dl, meta) != null) { job.state = 'cached'; job.seconds = 0; log(`image ${meta.imageId} already in place: serving it`); return }
+      await lifecycle.announced(meta, isPinned(meta))
+      if (repairs === 0 && await reseed(dl, meta)) { job.state = 'cached'; job.seconds = 0; log(`image ${meta.imageId} already in place: serving it`); return }
       log(`downloading image ${meta.imageId}`, { size: meta.size, manifest: meta.manifestId })
-      await downloadImage(dl, meta, seeder, AbortSignal.any([job.controller.signal, stopping.signal]), repairs > 0)
+      await downloadImage(dl, meta, seeder, AbortSignal.any([job.controller.signal, stopping.signal]), job.report, isPinned(meta), repairs > 0)
       job.state = 'cached'
       job.seconds = (Date.now() - job.started) / 1000
+      metrics.downloaded(job.seconds)
     }
-    job.finished = run().catch((err: any) => {
+    run().catch((err: any) => {
       if (job.controller.signal.aborted || stopping.signal.aborted) return
       job.state = 'failed'
       job.error = err.message
@@ -108,82 +111,54 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
     })
   }
 
-  /**
-   * A newer manifest replaced this job's (the seeder's file changed): stop
-   * serving the old one and delete its partial data. The authority is the
-   * trusted seeder's signed announcement of another manifest for the image.
-   */
-  const dropStale = async (old: Job): Promise<void> => {
-    await old.finished
-    await swarm.remove(old.meta.manifestId)
-    const staged = join(driver.stagingDir(), old.meta.manifestId)
-    await Promise.all([rm(`${staged}.part`, { force: true }), rm(`${staged}.progress`, { force: true })])
-    log(`image ${old.meta.imageId}: manifest ${old.meta.manifestId} was replaced: dropped its partial data`)
-  }
-
-  const withdraw = async (imageId: string): Promise<void> => {
-    const job = jobs.get(imageId)
-    jobs.delete(imageId)
-    job?.controller.abort()
-    const p = placed.get(imageId)
-    if (job != null) await swarm.remove(job.meta.manifestId)
-    if (p != null || job != null) {
-      await driver.remove(imageId)
-      await placed.delete(imageId)
-      log(`image ${imageId} withdrawn: removed it`)
-    }
-  }
-
+  /** per seeder: catalogues received, and the newest complete generation applied */
+  const views = new Map<string, { catalogues: number, generation?: number, complete: boolean, applied?: number }>()
   const onAnnouncement = (a: Announcement, from: string): void => {
     if (a.type === 'cache') start(a.meta, from)
     else if (a.type === 'withdraw') {
       log(`seeder ${from} withdrew image ${a.imageId}`)
-      void withdraw(a.imageId)
+      void lifecycle.release(a.imageId, `withdrawn by seeder ${from}`)
     } else {
-      const listed = new Set(a.images.map(m => m.imageId))
+      const view = views.get(from) ?? { catalogues: 0, complete: false }
+      views.set(from, view)
+      view.catalogues++
+      view.complete = a.complete === true
+      view.generation = a.generation
       for (const m of a.images) start(m, from)
-      const mine = [...new Set([...jobs.values()].filter(j => j.seeder === from).map(j => j.meta.imageId).concat(placed.all().filter(([, p]) => p.seeder === from).map(([id]) => id)))]
+      // only a complete catalogue (a finished, successful listing) withdraws,
+      // and never one older than a complete one already applied
+      if (a.complete !== true || a.generation == null || a.generation < (view.applied ?? 0)) return
+      view.applied = a.generation
+      const listed = new Set(a.images.map(m => m.imageId))
+      const mine = new Set([...jobs.values()].filter(j => j.seeder === from).map(j => j.meta.imageId)
+        .concat(store.all().filter(([, r]) => r.seeder === from && r.state === 'placed').map(([id]) => id)))
       for (const id of mine) {
-        if (listed.has(id)) continue
-        log(`image ${id} is missing from the catalogue of seeder ${from}: withdrawing it`)
-        void withdraw(id)
+        if (!listed.has(id)) void lifecycle.release(id, `absent from the complete catalogue (generation ${a.generation}) of seeder ${from}`)
       }
     }
   }
   const subscriber = createSubscriber({ node, log: log.child('distribute') }, { topic: config.DEFAULT.topic, trusted, onAnnouncement })
 
   // keep a connection to every seeder (the catalogue is requested on connect)
-  const dialSeeders = async (): Promise<void> => {
-    for (const s of seeders) {
-      if (node.getConnections().some(c => c.remotePeer.toString() === s.id)) continue
-      await node.dial(s.ma, { signal: AbortSignal.timeout(10_000) }).catch((err: any) => {
-        log.warn(`cannot reach seeder ${s.ma.toString()}: ${explainDialError(err)} (retrying)`)
-      })
-    }
-  }
-  await dialSeeders()
-  const redial = setInterval(() => { void dialSeeders() }, 5000)
-  const maintain = driver.maintain != null ? setInterval(() => { void driver.maintain?.(stopping.signal).catch((err: any) => { log.warn(`cache maintenance: ${err.message}`) }) }, 60_000) : undefined
+  const seederLink = keepSeedersConnected({ node, log }, seeders)
+  const maintain = driver.maintain != null
+    ? setInterval(() => { void driver.maintain?.(stopping.signal, id => store.get(id)?.state !== 'released').catch((err: any) => { log.warn(`cache maintenance: ${err.message}`) }) }, 60_000)
+    : undefined
+
+  metrics.setSeeders(trusted)
+  metrics.setSource('peer', {
+    imagesByState: () => countBy(lifecycle.status(space.waiting()).map(i => i.state)),
+    connectedPeers: () => node.getConnections().length,
+    sessions: () => swarm.torrents().reduce((n, t) => n + t.neighbours.length, 0)
+  })
+  const metricsServer = await startMetricsServer(config.DEFAULT.metrics_listen, metrics, log)
 
   const stopStatus = startStatusFile(config.DEFAULT.status_file, () => ({
     role: 'peer',
     peerId: node.peerId.toString(),
-    images: [...jobs.values()].map(j => {
-      const t = swarm.get(j.meta.manifestId)
-      return {
-        imageId: j.meta.imageId,
-        state: j.state,
-        size: j.meta.size,
-        blocks: t?.store.have.size ?? 0,
-        have: t?.store.have.count() ?? 0,
-        receivedBytes: t?.ledger.totalReceived ?? 0,
-        sentBytes: t?.ledger.totalSent ?? 0,
-        neighbours: t?.neighbours.length ?? 0,
-        seconds: j.seconds ?? (Date.now() - j.started) / 1000,
-        error: j.error,
-        repairs: j.repairs
-      }
-    }),
+    seeders: seeders.map(s => ({ peerId: s.id, connected: node.getConnections().some(c => c.remotePeer.toString() === s.id), catalogues: 0, complete: false, ...views.get(s.id) })),
+    cache: { bytes: cachedBytes(), maxBytes: config.cache.max_bytes, minFree: config.cache.min_free, waiting: space.waiting() },
+    images: lifecycle.status(space.waiting()),
     bans: bans.records(),
     refusedHandshakes: refusedHandshakes()
   }))
@@ -192,9 +167,11 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
     peerId: node.peerId.toString(),
     async stop () {
       stopping.abort()
-      clearInterval(redial)
+      seederLink.stop()
       if (maintain != null) clearInterval(maintain)
+      lifecycle.stop()
       subscriber.stop()
+      await metricsServer?.close()
       await stopStatus()
       await swarm.stop()
       await node.stop()

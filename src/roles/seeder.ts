@@ -14,6 +14,9 @@ import { createAnnouncer } from '../distribute/announcer.js'
 import type { Logger } from '../log.js'
 import { InputFileError } from '../errors.js'
 import { startBase, startStatusFile } from './common.js'
+import { openGeneration } from './generation.js'
+import { metrics } from '../ops/metrics.js'
+import { startMetricsServer } from '../ops/metrics-server.js'
 
 /** First retry delay after a failed listing. @default 15000 */
 export const DEFAULT_LIST_RETRY = 15_000
@@ -43,6 +46,7 @@ export async function startSeeder (config: Config, log: Logger): Promise<Seeder>
   const controller = new AbortController()
   let current: ImageRef[] = []
   let failures = 0
+  const generations = await openGeneration(config.DEFAULT.state_dir)
   let timer: NodeJS.Timeout | undefined
   let running: Promise<void> = Promise.resolve()
   let busy = false
@@ -64,8 +68,12 @@ export async function startSeeder (config: Config, log: Logger): Promise<Seeder>
     try {
       listed = await lister.list(signal)
       failures = 0
+      metrics.listing(true)
     } catch (err: any) {
       failures++
+      metrics.listing(false)
+      // a failed listing is no authority: peers withdraw nothing while the catalogue is incomplete
+      announcer.settle(generations.current(), false)
       log.error(`listing images failed (keeping the previous ${current.length}): ${err.message}`)
       throw err
     }
@@ -90,21 +98,34 @@ export async function startSeeder (config: Config, log: Logger): Promise<Seeder>
         const meta: ImageMeta = { ...await server.serve(image.id, fetched.path, signal) }
         if (image.name != null) meta.name = image.name
         if (image.diskFormat != null) meta.diskFormat = image.diskFormat
+        if (image.pin === true) meta.pin = true
         const before = announcer.catalogue().find(m => m.imageId === image.id)
-        if (before?.manifestId !== meta.manifestId) {
+        if (before?.manifestId !== meta.manifestId || before.pin !== meta.pin) {
           log(`serving image ${image.id}`, { size: meta.size, manifest: meta.manifestId })
           await announcer.cache(meta)
         }
         failed.delete(image.id)
       } catch (err: any) {
         if (signal?.aborted === true) throw err
+        metrics.fetchError()
         // once per problem, not at every period
         if (failed.get(image.id) !== err.message) log.error(`image ${image.id}: ${err.message} (will retry next period)`)
         failed.set(image.id, err.message)
       }
     }
     for (const id of [...failed.keys()]) if (!wanted.has(id)) failed.delete(id)
+    // the catalogue now answers for this listing only if every listed image is in it
+    const served = new Set(announcer.catalogue().map(m => m.imageId))
+    const complete = listed.every(i => served.has(i.id))
+    announcer.settle(complete ? await generations.next() : generations.current(), complete)
   }
+
+  metrics.setSource('seeder', {
+    imagesByState: () => ({ served: announcer.catalogue().length }),
+    connectedPeers: () => node.getConnections().length,
+    sessions: () => swarm.torrents().reduce((n, t) => n + t.neighbours.length, 0)
+  })
+  const metricsServer = await startMetricsServer(config.DEFAULT.metrics_listen, metrics, log)
 
   const schedule = (ms: number): void => {
     timer = setTimeout(() => {
@@ -122,6 +143,7 @@ export async function startSeeder (config: Config, log: Logger): Promise<Seeder>
     peerId: node.peerId.toString(),
     sentBytes: swarm.torrents().reduce((n, t) => n + t.ledger.totalSent, 0),
     subscribers: announcer.subscribers(),
+    catalogue: { generation: generations.current(), complete: announcer.complete() },
     images: announcer.catalogue().map(m => {
       const t = swarm.get(m.manifestId)
       return {
@@ -146,6 +168,7 @@ export async function startSeeder (config: Config, log: Logger): Promise<Seeder>
       controller.abort()
       if (timer != null) clearTimeout(timer)
       await running.catch(() => {})
+      await metricsServer?.close()
       await stopStatus()
       await announcer.stop()
       await swarm.stop()

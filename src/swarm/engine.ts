@@ -19,7 +19,7 @@ import type { BlockStore } from './store.js'
 import { BLOCK_PROTOCOL, MAX_ADDR_BYTES, MAX_ADDRS_PER_PEER, MAX_PEERS, type DecoderLimits, type Message } from './wire.js'
 import type { BanList } from '../net/bans.js'
 import { createBanList } from '../net/bans.js'
-import { createRateLimitedLog } from '../net/refused.js'
+import { createRateLimitedLog } from '../log.js'
 
 /** @default 8 */
 export const DEFAULT_REQUESTS_PER_PEER = 8
@@ -114,8 +114,8 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
     if (stream.status !== 'open') release()
     return true
   }
-  const refused = createRateLimitedLog(log)
-  const logRefused = (remote: string, why: string): void => { refused(remote, `refused a block stream from ${remote}: ${why}`) }
+  const refused = createRateLimitedLog(log.warn)
+  const logRefused = (remote: string, why: string): void => { refused(remote, `refused a block stream from ${remote}: ${why}`, { event: 'stream-refused', remote }) }
   const torrents = new Map<string, Torrent>()
   const localId = node.peerId.toString()
   const requestsPerPeer = init.requestsPerPeer ?? DEFAULT_REQUESTS_PER_PEER
@@ -128,11 +128,14 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
     : peerIdFromString(src.peerId)
 
   /** every node known to work on a torrent (seeders, peer exchange), to reconnect to */
-  const known = new Map<string, Map<string, Source & { lastTry: number }>>()
-  const remember = (t: Torrent, src: Source): void => {
+  const known = new Map<string, Map<string, Source & { lastTry: number, anchor: boolean }>>()
+  /** `anchor`: a node given to `connect` (a seeder), kept in touch with even after the torrent completes */
+  const remember = (t: Torrent, src: Source, anchor = false): void => {
     let m = known.get(t.manifestId)
     if (m == null) { m = new Map(); known.set(t.manifestId, m) }
-    if (!m.has(src.peerId) && src.peerId !== localId) m.set(src.peerId, { ...src, lastTry: Date.now() })
+    const had = m.get(src.peerId)
+    if (had != null) had.anchor ||= anchor
+    else if (src.peerId !== localId) m.set(src.peerId, { ...src, lastTry: Date.now(), anchor })
   }
 
   const cidBytes = (id: string): Uint8Array => CID.parse(id).bytes
@@ -201,20 +204,24 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
       if (id === localId || addrs.length === 0) continue
       remember(t, { peerId: id, addrs })
       if (t.has(id)) continue
-      open(t, { peerId: id, addrs }).catch((err: any) => { log(`could not reach ${id}: ${err.message}`) })
+      open(t, { peerId: id, addrs }).catch((err: any) => { log.debug(`could not reach ${id}: ${err.message}`) })
     }
   }
 
   // sessions end (restarts, resets, idle timeouts): while a torrent is
-  // incomplete, reconnect to the nodes it knows, each at most every 10 s
+  // incomplete, reconnect to the nodes it knows, each at most every 10 s;
+  // once complete, stay in touch with its seeders, so that a restarted seeder
+  // learns again who holds the image and points newcomers at them
   const maintain = setInterval(() => {
     for (const t of torrents.values()) {
-      if (t.superSeeder != null || t.store.have.full()) continue
+      if (t.superSeeder != null) continue
+      const complete = t.store.have.full()
       for (const src of known.get(t.manifestId)?.values() ?? []) {
-        if (t.neighbours.length >= maxNeighbours) break
+        if (complete && !src.anchor) continue
+        if (t.neighbours.length >= maxNeighbours && !complete) break
         if (t.has(src.peerId) || Date.now() - src.lastTry < DEFAULT_RECONNECT_INTERVAL) continue
         src.lastTry = Date.now()
-        open(t, src).catch((err: any) => { log(`could not reconnect to ${src.peerId}: ${err.message}`) })
+        open(t, src).catch((err: any) => { log.debug(`could not reconnect to ${src.peerId}: ${err.message}`) })
       }
     }
   }, 2000)
@@ -276,8 +283,8 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
     },
     get: (id) => torrents.get(id),
     async connect (t, sources, signal) {
-      for (const s of sources) remember(t, s)
-      await Promise.all(sources.map(async s => { await open(t, s, signal).catch((err: any) => { log(`could not open a session with ${s.peerId}: ${err.message}`) }) }))
+      for (const s of sources) remember(t, s, true)
+      await Promise.all(sources.map(async s => { await open(t, s, signal).catch((err: any) => { log.debug(`could not open a session with ${s.peerId}: ${err.message}`) }) }))
     },
     async fetchManifest (manifestId, sources, signal) {
       const errors: string[] = []

@@ -4,6 +4,7 @@
  * flight to it (blocks chosen by the torrent's picker), and serves its
  * requests one at a time through the upload rate limit.
  */
+import { metrics } from '../ops/metrics.js'
 import type { Stream } from '@libp2p/interface'
 import { BitSet } from './bitset.js'
 import { writeMessage } from './stream-io.js'
@@ -90,6 +91,7 @@ export function createSession (stream: Stream, messages: AsyncIterator<Message>,
         await outbox
         sentTo.set(index)
         ctx.ledger.sent(remote, data.length)
+        metrics.sent(data.length)
         ctx.onUploaded(remote, index)
       }
     } catch (err: any) {
@@ -110,13 +112,15 @@ export function createSession (stream: Stream, messages: AsyncIterator<Message>,
     // a block we gave up on (timed out, cancelled) is still worth keeping if we lack it
     if (!asked && (ctx.store.have.get(index) || index >= ctx.store.have.size || unasked >= MAX_UNASKED_WRITES)) return
     ctx.ledger.received(remote, length)
+    metrics.received(remote, length)
     writes++
     if (!asked) unasked++
     const done = ctx.store.write(index, data).then(fresh => {
-      if (fresh) ctx.onBlock(index, remote)
+      if (fresh) { metrics.blockVerified(); ctx.onBlock(index, remote) }
     }, (err) => {
       if (asked) ctx.picker?.failed(index, remote)
       if (!(err instanceof BlockHashMismatchError)) { ctx.log.warn(`cannot store block ${index}: ${err.message}`); return }
+      metrics.blockRejected()
       ctx.log.warn(`${remote} sent a corrupt block ${index}: told it, struck it`)
       send({ type: 'corrupt', index })
       if (ctx.strike(remote, `sent corrupt block ${index}`)) session.close()
@@ -220,7 +224,7 @@ export function createSession (stream: Stream, messages: AsyncIterator<Message>,
           await handle(next.value)
         }
       } catch (err: any) {
-        if (!closed) ctx.log(`session with ${remote} ended: ${err.message}`)
+        if (!closed) ctx.log.debug(`session with ${remote} ended: ${err.message}`)
       } finally {
         session.close()
       }

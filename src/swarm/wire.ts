@@ -8,8 +8,16 @@ import { WireDecodeError } from '../errors.js'
 import { MAX_BLOCKS, MAX_BLOCK_SIZE, MAX_MANIFEST_BYTES } from '../image/limits.js'
 
 /**
- * libp2p protocol id of the block exchange (1.1.0 added CORRUPT and the
- * per-type frame bounds; 1.0.0 nodes cannot talk to it)
+ * Version of the whole wire protocol (SPEC.md: handshake, announcements,
+ * catalogue, block exchange). Bump it with any change an older node cannot
+ * understand: nodes tell each other theirs on connect (identify's agent
+ * version) and log a mismatch on both sides.
+ */
+export const WIRE_VERSION = 3
+
+/**
+ * libp2p protocol id of the block exchange (1.1.0, wire version 3, added
+ * CORRUPT and the per-type frame bounds; 1.0.0 nodes cannot talk to it)
  */
 export const BLOCK_PROTOCOL = '/precache/blocks/1.1.0'
 

@@ -16,7 +16,7 @@ export const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '../../../sr
  * what sits on the floor.
  */
 export const FLOORS: ReadonlyArray<{ name: string, members: string[] }> = [
-  { name: 'foundation', members: ['errors.ts', 'log.ts', 'registry.ts', 'util/'] },
+  { name: 'foundation', members: ['errors.ts', 'log.ts', 'registry.ts', 'util/', 'ops/'] },
   { name: 'config', members: ['config/'] },
   { name: 'image', members: ['image/'] },
   { name: 'transport', members: ['net/', 'openstack/'] },

@@ -15,7 +15,15 @@ const meta = {
 test('announcements round-trip', t => {
   t.deepEqual(decodeAnnouncement(encodeAnnouncement({ type: 'cache', meta })), { type: 'cache', meta })
   t.deepEqual(decodeAnnouncement(encodeAnnouncement({ type: 'withdraw', imageId: 'a' })), { type: 'withdraw', imageId: 'a' })
-  t.deepEqual(decodeAnnouncement(encodeAnnouncement({ type: 'catalogue', images: [meta, meta] })), { type: 'catalogue', images: [meta, meta] })
+  t.deepEqual(decodeAnnouncement(encodeAnnouncement({ type: 'catalogue', generation: 7, complete: true, images: [meta, meta] })), { type: 'catalogue', generation: 7, complete: true, images: [meta, meta] })
+  t.deepEqual(decodeAnnouncement(encodeAnnouncement({ type: 'cache', meta: { ...meta, pin: true } })), { type: 'cache', meta: { ...meta, pin: true } })
+})
+
+test('a catalogue without a generation and a complete flag (an older seeder) is never complete, so it never withdraws', t => {
+  t.deepEqual(decodeAnnouncement(encodeAnnouncement({ type: 'catalogue', images: [meta] })), { type: 'catalogue', images: [meta], complete: false })
+  t.deepEqual(decodeAnnouncement(encodeAnnouncement({ type: 'catalogue', complete: true, images: [] })), { type: 'catalogue', images: [], complete: false })
+  t.throws(() => decodeAnnouncement(new TextEncoder().encode(JSON.stringify({ v: 1, type: 'catalogue', generation: 1, complete: 'yes', images: [] }))), { instanceOf: WireDecodeError })
+  t.throws(() => decodeAnnouncement(new TextEncoder().encode(JSON.stringify({ v: 1, type: 'catalogue', generation: -1, complete: true, images: [] }))), { instanceOf: WireDecodeError })
 })
 
 test('path-like image ids and bad hashes are refused', t => {

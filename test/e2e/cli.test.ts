@@ -36,14 +36,16 @@ test('bad input gives one clear line and exit code 2, never a stack trace', t =>
   }
 })
 
-test('precache demo verifies every copy and prints one JSON line with --json', t => {
+test('precache demo verifies every copy and prints only one JSON line on stdout with --json', t => {
   const r = precache(['demo', '--peers', '2', '--size', '8MiB', '--json'])
   t.is(r.code, 0, r.stderr)
-  const last = JSON.parse(r.stdout.trim().split('\n').at(-1) as string)
+  t.is(r.stdout.trim().split('\n').length, 1, 'stdout is only the JSON line')
+  const last = JSON.parse(r.stdout)
   t.is(last.peers, 2)
   t.is(last.sizeBytes, 8 * 1024 * 1024)
   t.true(last.allVerified)
   t.true(last.originEgressRatio >= 1 && last.originEgressRatio < 2)
   t.is(last.perPeer.length, 2)
-  t.regex(r.stdout, /2 peers got 8\.0 MiB/)
+  t.regex(r.stderr, /2 peers got 8\.0 MiB/, 'the table goes to stderr')
+  t.true(last.perPeer.every((p: any) => p.seconds > 0 && p.seconds <= last.seconds), 'each peer\'s time is within the headline')
 })

@@ -81,7 +81,7 @@ test('a node with the wrong swarm key cannot connect', async t => {
 })
 
 test('the seeder re-lists every interval: a new image is distributed, a removed one is withdrawn from the peers', async t => {
-  const c = await newCluster('withdraw', { seederArgs: ['--interval', '1s'] })
+  const c = await newCluster('withdraw', { seederArgs: ['--interval', '1s'], peerArgs: ['--withdraw-grace', '0'] })
   t.teardown(async () => { await c.stop(); await rm(c.dir, { recursive: true, force: true }) })
   await writeRandomImage(join(c.imagesDir, 'keep'), 1 * MiB)
   await c.startSeeder()

@@ -1,7 +1,5 @@
 import test from 'ava'
 import { createBanList } from '../../src/net/bans.js'
-import { createRateLimitedLog } from '../../src/net/refused.js'
-import type { Logger } from '../../src/log.js'
 
 test('the third strike bans; each repeat doubles the ban up to the ceiling; strikes survive across sessions', t => {
   let now = 0
@@ -28,17 +26,4 @@ test('an exempt peer is struck but never banned', t => {
   const bans = createBanList({ exempt: id => id === 'seeder' })
   for (let i = 0; i < 10; i++) bans.strike('seeder', 'x')
   t.false(bans.isBanned('seeder'))
-})
-
-test('refusals are logged once per remote host per interval, with a count of the ones left out', t => {
-  let now = 0
-  const lines: string[] = []
-  const log = Object.assign(() => {}, { warn: (m: string) => { lines.push(m) }, error: () => {}, child: () => log }) as unknown as Logger
-  const refused = createRateLimitedLog(log, 1000, () => now)
-  refused('/ip4/10.0.0.1/tcp/5000', 'one')
-  refused('/ip4/10.0.0.1/tcp/5001', 'two')
-  refused('/ip4/10.0.0.2/tcp/5001', 'other host')
-  now = 1500
-  refused('/ip4/10.0.0.1/tcp/5002', 'three')
-  t.deepEqual(lines, ['one', 'other host', 'three (1 more since the last such line)'])
 })

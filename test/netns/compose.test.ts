@@ -8,13 +8,12 @@ import { OPTIONS } from '../../src/config/schema.js'
 const file = fileURLToPath(new URL('../../../docker-compose.test.yml', import.meta.url))
 const KEYGEN_FLAGS = ['--swarm-key', '--identity']
 
-/** the precache argv inside a service's command (array, or a shell string after main.js) */
+/** the precache argv inside a service's command (array, or a shell string running `precache ...`) */
 function precacheArgv (svc: any): string[] | undefined {
   const parts: string[] = Array.isArray(svc.command) ? svc.command : [svc.command]
   if (svc.entrypoint == null) return parts.map(String)
-  const text = parts.join(' ')
-  const at = text.indexOf('main.js ')
-  return at < 0 ? undefined : text.slice(at + 'main.js '.length).split(/\s+/).filter(w => w !== '' && w !== '>' && !w.startsWith('/keys/seeder.peerid'))
+  const m = /(?:^|[\s|;&])(?:exec\s+)?precache\s+(.*)$/s.exec(parts.join(' '))
+  return m == null ? undefined : m[1].split(/\s+/).filter(w => w !== '' && w !== '>' && !w.endsWith('/seeder.peerid'))
 }
 
 test('docker-compose.test.yml runs only commands and flags the CLI accepts', t => {

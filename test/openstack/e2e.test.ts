@@ -46,7 +46,7 @@ test('e2e: a tagged Glance image lands byte-identical in _base/ of three peers a
   const instances = [0, 1, 2].map(i => join(dir, `nova-${i}`))
   for (const [i, p] of instances.entries()) {
     await mkdir(p, { recursive: true })
-    await c.startPeer(i, { args: ['--cache-driver', 'nova', '--instances-path', p] })
+    await c.startPeer(i, { args: ['--cache-driver', 'nova', '--instances-path', p, '--withdraw-grace', '0'] })
   }
   const logs = async (): Promise<string> => {
     const parts = [await readFile(join(dir, 'seeder', 'log.txt'), 'utf8').catch(() => '')]

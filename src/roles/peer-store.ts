@@ -1,0 +1,131 @@
+/**
+ * The peer's one state store: what it is downloading, what it placed, what
+ * was released (withdrawn, waiting out the grace period), and the signed
+ * manifests it holds. One writer per process: every change goes through
+ * `update`, and the whole record is written to a uniquely named temp file,
+ * fsynced, renamed over `state.json` and the folder fsynced, one write at a
+ * time, so a kill -9 at any moment leaves either the old or the new record.
+ * (`placed.json` of earlier versions is read once and converted.)
+ */
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { Logger } from '../log.js'
+import { atomicWrite } from '../util/atomic-write.js'
+
+export type StoredState = 'placed' | 'released'
+
+/** a download in progress: its `.part` and `.progress` files in the staging folder are wanted */
+export interface StoredDownload { imageId: string, size: number }
+
+export interface StoredImage {
+  manifestId: string
+  /** the seeder that announced it */
+  seeder: string
+  state: StoredState
+  size: number
+  /** where the cache driver placed it (placed, released) */
+  path?: string
+  /** the placed file holds the announced bytes (it can be served and reused) */
+  sameBytes?: boolean
+  /** pinned images are never evicted to make room */
+  pinned?: boolean
+  /** when a seeder last announced it (ms since the epoch); eviction takes the oldest first */
+  lastAnnounced: number
+  /** released: when it may be deleted (ms since the epoch) */
+  deleteAt?: number
+}
+
+export interface PeerStore {
+  get: (imageId: string) => StoredImage | undefined
+  all: () => Array<[string, StoredImage]>
+  /** changes one record (undefined deletes it) and resolves once the change is on disk */
+  update: (imageId: string, next: StoredImage | undefined) => Promise<void>
+  /** downloads in progress, by manifest id */
+  downloads: () => Array<[string, StoredDownload]>
+  /** records (or, with undefined, forgets) a download in progress */
+  setDownload: (manifestId: string, d: StoredDownload | undefined) => Promise<void>
+  saveManifest: (manifestId: string, bytes: Uint8Array, signature: Uint8Array) => Promise<void>
+  loadManifest: (manifestId: string) => Promise<{ manifestBytes: Uint8Array, signature: Uint8Array } | undefined>
+  removeManifest: (manifestId: string) => Promise<void>
+}
+
+function valid (r: any): r is StoredImage {
+  return r != null && typeof r === 'object' && typeof r.manifestId === 'string' && typeof r.seeder === 'string' &&
+    ['placed', 'released'].includes(r.state) && Number.isSafeInteger(r.size)
+}
+
+export async function openPeerStore (stateDir: string, log: Logger): Promise<PeerStore> {
+  const dir = join(stateDir, 'peer')
+  const file = join(dir, 'state.json')
+  await mkdir(join(dir, 'manifests'), { recursive: true })
+  const images = new Map<string, StoredImage>()
+  const downloads = new Map<string, StoredDownload>()
+  const text = await readFile(file, 'utf8').catch(() => undefined)
+  if (text != null) {
+    let parsed: any
+    try { parsed = JSON.parse(text) } catch {
+      log.error(`peer state ${file} is not valid JSON; starting without it (cached images are found again when announced)`)
+    }
+    for (const [id, r] of Object.entries(parsed?.images ?? {})) if (valid(r)) images.set(id, r)
+    for (const [id, d] of Object.entries<any>(parsed?.downloads ?? {})) if (typeof d?.imageId === 'string') downloads.set(id, d)
+  } else {
+    // the record of earlier versions: placed images only
+    const old = await readFile(join(dir, 'placed.json'), 'utf8').then(t => JSON.parse(t), () => undefined)
+    for (const [id, p] of Object.entries<any>(old ?? {})) {
+      if (typeof p?.manifestId === 'string') images.set(id, { manifestId: p.manifestId, seeder: p.seeder, state: 'placed', size: 0, path: p.path, sameBytes: p.sameBytes, lastAnnounced: Date.now() })
+    }
+  }
+  for (const f of await readdir(dir)) {
+    if (f.endsWith('.tmp')) await rm(join(dir, f), { force: true })
+  }
+
+  // one writer: a change made while a write runs is written by the next one,
+  // and changes made while that one waits share it
+  let chain: Promise<void> = Promise.resolve()
+  let queued = false
+  const save = async (): Promise<void> => {
+    if (!queued) {
+      queued = true
+      chain = chain.catch(() => {}).then(async () => {
+        queued = false
+        await atomicWrite(file, JSON.stringify({ version: 1, images: Object.fromEntries(images), downloads: Object.fromEntries(downloads) }, null, 1))
+      })
+    }
+    await chain
+  }
+
+  const manifestPath = (id: string, ext: string): string => join(dir, 'manifests', `${id}.${ext}`)
+  return {
+    get: (id) => images.get(id),
+    all: () => [...images.entries()],
+    async update (id, next) {
+      if (next == null) images.delete(id)
+      else images.set(id, next)
+      await save()
+    },
+    downloads: () => [...downloads.entries()],
+    async setDownload (id, d) {
+      if (d == null) downloads.delete(id)
+      else downloads.set(id, d)
+      await save()
+    },
+    async saveManifest (manifestId, bytes, signature) {
+      await atomicWrite(manifestPath(manifestId, 'manifest'), bytes)
+      await atomicWrite(manifestPath(manifestId, 'sig'), signature)
+    },
+    async loadManifest (manifestId) {
+      try {
+        const manifestBytes = new Uint8Array(await readFile(manifestPath(manifestId, 'manifest')))
+        const signature = new Uint8Array(await readFile(manifestPath(manifestId, 'sig')))
+        return { manifestBytes, signature }
+      } catch {
+        return undefined
+      }
+    },
+    async removeManifest (manifestId) {
+      if ([...images.values()].some(r => r.manifestId === manifestId) || downloads.has(manifestId)) return
+      await rm(manifestPath(manifestId, 'manifest'), { force: true })
+      await rm(manifestPath(manifestId, 'sig'), { force: true })
+    }
+  }
+}

@@ -1,0 +1,49 @@
+/** Helpers for the cache-lifecycle tests (real processes): markers that prove a cached file was never replaced */
+import { link, mkdir, stat, utimes } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { Cluster, PeerHandle } from '../../src/demo/cluster.js'
+import { stopAll } from '../../src/demo/processes.js'
+import { waitFor } from '../e2e/helpers.js'
+
+/**
+ * Hard-links a cached file into `<peer dir>/marks/`: while the cached file is
+ * the same file, its link count stays 2; a deleted and re-placed file has 1
+ */
+export async function mark (path: string, markDir: string, name: string): Promise<void> {
+  await mkdir(markDir, { recursive: true })
+  await link(path, join(markDir, name))
+}
+
+/** true when `path` is still the very file that `mark` linked */
+export async function sameFile (path: string, markDir: string, name: string): Promise<boolean> {
+  const [a, b] = await Promise.all([stat(path).catch(() => undefined), stat(join(markDir, name))])
+  return a != null && a.ino === b.ino && a.nlink === 2
+}
+
+export async function seederStatus (c: Cluster): Promise<any> {
+  return await c.readStatus(join(c.dir, 'seeder', 'status.json'))
+}
+
+/** SIGTERM the seeder, wait for it to exit, optionally touch the images (so it re-hashes them) and start it again */
+export async function restartSeeder (c: Cluster, opts: { args?: string[], touch?: string[] } = {}): Promise<void> {
+  if (c.seeder != null) await stopAll([c.seeder])
+  const now = new Date()
+  for (const f of opts.touch ?? []) await utimes(join(c.imagesDir, f), now, now)
+  await c.startSeeder({ args: opts.args })
+}
+
+/** the peer's view of one seeder in its status file */
+export async function seederView (c: Cluster, p: PeerHandle): Promise<any> {
+  return (await c.readStatus(p.statusFile))?.seeders?.find((s: any) => s.peerId === c.seederId)
+}
+
+/**
+ * Waits until the peer applied a catalogue from the seeder process started
+ * after `since` (its status counts catalogues per seeder)
+ */
+export async function waitCatalogue (c: Cluster, p: PeerHandle, after: number, timeoutMs = 60_000): Promise<any> {
+  return await waitFor(`${p.child.name} to get a catalogue from the restarted seeder`, async () => {
+    const v = await seederView(c, p)
+    return v != null && v.catalogues > after ? v : undefined
+  }, timeoutMs)
+}
