@@ -1,8 +1,10 @@
+import { spawn } from 'node:child_process'
 import { mkdtemp, readFile, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createCluster } from '../../src/demo/cluster.js'
 import type { Cluster, PeerHandle } from '../../src/demo/cluster.js'
+import { CLI_ENTRY, NODE_FLAGS } from '../../src/demo/processes.js'
 
 export async function newCluster (name: string, opts: { seederArgs?: string[], peerArgs?: string[] } = {}): Promise<Cluster> {
   return await createCluster({ dir: await mkdtemp(join(tmpdir(), `pc-${name}-`)), ...opts })
@@ -37,4 +39,18 @@ export async function waitCached (c: Cluster, p: PeerHandle, imageId: string, ti
 
 export async function logOf (p: PeerHandle): Promise<string> {
   return await readFile(p.child.logFile, 'utf8')
+}
+
+export interface Run { code: number | null, stderr: string }
+
+/** Runs precache to its end (as user nobody when `asNobody` and we are root) */
+export async function precache (args: string[], asNobody = false): Promise<Run> {
+  const ids = asNobody && process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {}
+  const proc = spawn(process.execPath, [...NODE_FLAGS, CLI_ENTRY, ...args], { stdio: ['ignore', 'ignore', 'pipe'], ...ids })
+  let stderr = ''
+  proc.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
+  const killer = setTimeout(() => { proc.kill('SIGKILL') }, 60_000)
+  const code = await new Promise<number | null>(resolve => { proc.once('exit', c => { resolve(c) }) })
+  clearTimeout(killer)
+  return { code, stderr }
 }

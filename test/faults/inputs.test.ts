@@ -9,10 +9,9 @@ import { spawn } from 'node:child_process'
 import { mkdir, open, rm, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { randomBytes, createHash } from 'node:crypto'
-import { CLI_ENTRY, NODE_FLAGS } from '../../src/demo/processes.js'
 import { generateSwarmKey } from '../../src/net/swarm-key.js'
 import { sha256File, writeRandomImage } from '../../src/demo/image.js'
-import { imageStatus, newCluster, waitCached, waitFor } from '../e2e/helpers.js'
+import { imageStatus, newCluster, precache, waitCached, waitFor } from '../e2e/helpers.js'
 import { MiB, seederStatusFile, waitServed } from './helpers.js'
 import { publish, record } from './table.js'
 
@@ -64,17 +63,6 @@ test('a file copied slowly into --images is never served or cached truncated', a
   const ok = got === createHash('sha256').update(bytes).digest('hex') && [...sizesSeen].every(s => s === size)
   t.true(record(t, { scenario: 'file copied slowly into --images (8 MiB over ~5 s)', expectation: 'served only when complete; peer copy whole', observed: `sizes the seeder served: [${[...sizesSeen].join(', ')}]; peer copy ${got === createHash('sha256').update(bytes).digest('hex') ? 'whole' : 'WRONG'}`, pass: ok }))
 })
-
-/** Runs precache to its end; returns exit code and stderr */
-async function precache (args: string[]): Promise<{ code: number | null, stderr: string }> {
-  const proc = spawn(process.execPath, [...NODE_FLAGS, CLI_ENTRY, ...args], { stdio: ['ignore', 'ignore', 'pipe'] })
-  let stderr = ''
-  proc.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
-  const killer = setTimeout(() => { proc.kill('SIGKILL') }, 60_000)
-  const code = await new Promise<number | null>(resolve => { proc.once('exit', c => { resolve(c) }) })
-  clearTimeout(killer)
-  return { code, stderr }
-}
 
 test('a bad peer id in --seeder or --trust: one line naming the option, exit code 2', async t => {
   const c = await newCluster('f-flags')
