@@ -9,7 +9,7 @@ import type { Stream } from '@libp2p/interface'
 import { BitSet } from './bitset.js'
 import { writeMessage } from './stream-io.js'
 import type { Message } from './wire.js'
-import { BlockHashMismatchError, CorruptCopyError } from '../errors.js'
+import { BlockHashMismatchError, CorruptCopyError, WireDecodeError } from '../errors.js'
 import type { SwarmContext } from './context.js'
 
 /**
@@ -225,6 +225,8 @@ export function createSession (stream: Stream, messages: AsyncIterator<Message>,
         }
       } catch (err: any) {
         if (!closed) ctx.log.debug(`session with ${remote} ended: ${err.message}`)
+        // garbage on the wire is a strike; a reset or a timeout is not
+        if (!closed && err instanceof WireDecodeError) ctx.strike(remote, `block protocol: ${String(err.message)}`)
       } finally {
         session.close()
       }

@@ -5,11 +5,13 @@ import type { Cluster, PeerHandle } from '../../src/demo/cluster.js'
 import { imageStatus, waitFor } from '../e2e/helpers.js'
 
 export const MiB = 1024 * 1024
+/** Deadline for anything a loaded 2-core machine may take long for (a process start, a transfer): 4 min */
+export const LONG = 240_000
 
 export const seederStatusFile = (c: Cluster): string => join(c.dir, 'seeder', 'status.json')
 
 /** the seeder's status entry for an image, once it serves it */
-export async function waitServed (c: Cluster, imageId: string, timeoutMs = 120_000): Promise<any> {
+export async function waitServed (c: Cluster, imageId: string, timeoutMs = LONG): Promise<any> {
   return await waitFor(`the seeder to serve ${imageId}`, async () => (await c.readStatus(seederStatusFile(c)))?.images?.find((i: any) => i.imageId === imageId), timeoutMs)
 }
 
@@ -18,7 +20,7 @@ export async function waitPartial (c: Cluster, p: PeerHandle, imageId: string, b
   return await waitFor(`${p.child.name} to hold ${blocks} blocks of ${imageId}`, async () => {
     const s = await imageStatus(c, p, imageId)
     return s != null && s.have >= blocks && s.have < s.blocks ? s.have as number : undefined
-  })
+  }, LONG)
 }
 
 /** overwrites `length` bytes at `offset` of a file in place (same inode) */

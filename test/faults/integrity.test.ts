@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { randomBytes, createHash } from 'node:crypto'
 import { sha256File, writeRandomImage } from '../../src/demo/image.js'
 import { imageStatus, newCluster, waitCached, waitFor } from '../e2e/helpers.js'
-import { MiB, corrupt, killHard, recordedBlocks, seederStatusFile, staged, waitPartial, waitServed } from './helpers.js'
+import { LONG, MiB, corrupt, killHard, recordedBlocks, seederStatusFile, staged, waitPartial, waitServed } from './helpers.js'
 import { publish, record } from './table.js'
 
 test.after.always(() => { publish('2-integrity') })
@@ -26,7 +26,7 @@ test('kill -9 of the seeder and of a peer mid-transfer, both restarted: byte-ide
   await Promise.all([killHard(seeder), killHard(p1.child)])
   await c.startSeeder()
   const again = await c.startPeer(1)
-  await Promise.all([waitCached(c, again, 'img-k'), waitCached(c, p2, 'img-k')])
+  await Promise.all([waitCached(c, again, 'img-k', LONG), waitCached(c, p2, 'img-k', LONG)])
   const shas = await Promise.all([again, p2].map(async p => await sha256File(join(p.cacheDir, 'img-k'))))
   t.true(record(t, { scenario: 'kill -9 seeder and peer mid-transfer, restart', expectation: 'both peers finish byte-identical', observed: `killed with ${before}/16 blocks on peer-1; after restart ${shas.filter(s => s === sha).length}/2 copies identical`, pass: shas.every(s => s === sha) }))
 })
@@ -38,10 +38,10 @@ test('the seeder gone for good: the peers still missing blocks finish from the o
   const seeder = await c.startSeeder()
   const first = await c.startPeer(1)
   const slow = await Promise.all([2, 3].map(async i => await c.startPeer(i, { args: ['--download-rate', '1MiB/s'] })))
-  await waitCached(c, first, 'img-g')
+  await waitCached(c, first, 'img-g', LONG)
   const haveAtKill = await Promise.all(slow.map(async p => (await imageStatus(c, p, 'img-g'))?.have ?? 0))
   await killHard(seeder)
-  await Promise.all(slow.map(async p => { await waitCached(c, p, 'img-g') }))
+  await Promise.all(slow.map(async p => { await waitCached(c, p, 'img-g', LONG) }))
   const ok = (await Promise.all([first, ...slow].map(async p => await sha256File(join(p.cacheDir, 'img-g'))))).filter(s => s === sha).length
   t.true(record(t, { scenario: 'seeder killed for good mid-transfer', expectation: 'peers finish from each other, byte-identical', observed: `slow peers held ${haveAtKill.join(' and ')} of 12 blocks at the kill; ${ok}/3 copies identical`, pass: ok === 3 && haveAtKill.some(h => h < 12) }))
 })
@@ -61,7 +61,7 @@ test('corrupt bytes in a .part while the peer is down: the block is fetched agai
   const victim = recorded[0]
   await corrupt(join(p.cacheDir, '.precache', `${meta.manifestId as string}.part`), victim * MiB + 1000)
   const again = await c.startPeer(1)
-  await waitCached(c, again, 'img-p')
+  await waitCached(c, again, 'img-p', LONG)
   const got = await sha256File(join(again.cacheDir, 'img-p'))
   t.true(record(t, { scenario: 'corrupt bytes in a .part (peer down)', expectation: 'bad block re-fetched; placed copy identical', observed: `corrupted recorded block ${victim} (of ${recorded.length} recorded); placed copy ${got === sha ? 'identical' : 'DIFFERS'}`, pass: got === sha }))
 })
@@ -72,15 +72,15 @@ test('corrupt bytes in a served copy: the receiver rejects it and tells the send
   const sha = await writeRandomImage(join(c.imagesDir, 'img-s'), 4 * MiB)
   await c.startSeeder()
   const a = await c.startPeer(1)
-  await waitCached(c, a, 'img-s')
+  await waitCached(c, a, 'img-s', LONG)
   // damage block 2 of A's placed copy in place, while A serves it
   await corrupt(join(a.cacheDir, 'img-s'), 2 * MiB + 4096)
   const b = await c.startPeer(2)
-  await waitCached(c, b, 'img-s')
+  await waitCached(c, b, 'img-s', LONG)
   const repaired = await waitFor('A to repair its copy', async () => {
     const s = await imageStatus(c, a, 'img-s')
     return s?.repairs >= 1 && s.state === 'cached' ? s : undefined
-  }).catch(() => undefined)
+  }, LONG).catch(() => undefined)
   const shaA = await sha256File(join(a.cacheDir, 'img-s'))
   const shaB = await sha256File(join(b.cacheDir, 'img-s'))
   const aId = (await c.readStatus(a.statusFile))?.peerId
@@ -109,9 +109,9 @@ test('a source changed under the seeder (same size, mtime put back): re-served a
   const next = await waitFor('a new manifest for img-c', async () => {
     const s = (await c.readStatus(seederStatusFile(c)))?.images?.find((i: any) => i.imageId === 'img-c')
     return s != null && s.manifestId !== old.manifestId ? s : undefined
-  })
+  }, LONG)
   const reservedIn = (Date.now() - changedAt) / 1000
-  await Promise.all([waitCached(c, p, 'img-c'), waitCached(c, p2, 'img-c')])
+  await Promise.all([waitCached(c, p, 'img-c', LONG), waitCached(c, p2, 'img-c', LONG)])
   const want = createHash('sha256').update(fresh).digest('hex')
   const got = [await sha256File(join(p.cacheDir, 'img-c')), await sha256File(join(p2.cacheDir, 'img-c'))].every(s => s === want) ? want : 'differs'
   const stale = (await staged(p)).filter(f => f.startsWith(old.manifestId))
