@@ -1,12 +1,13 @@
 /**
  * Loopback throughput: one seeder → one peer (separate processes), a random
  * image (default 1 GiB). Prints MB/s, the peer's and seeder's peak RSS, and
- * CPU seconds, as a table and one JSON line.
+ * CPU seconds per GiB of each (from the peer's start to the verified copy,
+ * /proc, all threads), as a line and one JSON line per run.
  *
  *   npm run bench:loopback -- [--size 1GiB] [--repeat 3] [--block-size 1MiB]
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { createCluster } from '../src/demo/cluster.js'
@@ -20,9 +21,9 @@ async function procStat (pid: number): Promise<{ hwmKiB: number, cpuSeconds: num
   return { hwmKiB: Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0), cpuSeconds: cpu.userSeconds + cpu.systemSeconds }
 }
 
-async function once (size: number, blockSize?: string): Promise<Record<string, number | boolean>> {
+async function once (size: number, blockSize: string | undefined, args: string[]): Promise<Record<string, number | boolean>> {
   const dir = await mkdtemp(join(tmpdir(), 'pc-bench-'))
-  const c = await createCluster({ dir, seederArgs: blockSize != null ? ['--block-size', blockSize] : [] })
+  const c = await createCluster({ dir, seederArgs: [...(blockSize != null ? ['--block-size', blockSize] : []), ...args], peerArgs: args })
   try {
     const sha = await writeRandomImage(join(c.imagesDir, 'bench.img'), size)
     const seeder = await c.startSeeder()
@@ -33,6 +34,7 @@ async function once (size: number, blockSize?: string): Promise<Record<string, n
       await new Promise(resolve => setTimeout(resolve, 100))
     }
     const started = process.hrtime.bigint()
+    const seederCpuBefore = (await procStat(seeder.proc.pid as number)).cpuSeconds
     const peer = await c.startPeer(1)
     let seconds = 0
     for (;;) {
@@ -45,17 +47,40 @@ async function once (size: number, blockSize?: string): Promise<Record<string, n
     const p = await procStat(peer.child.proc.pid as number)
     const s = await procStat(seeder.proc.pid as number)
     const verified = await sha256File(join(peer.cacheDir, 'bench.img')) === sha
-    return { sizeBytes: size, seconds, MBps: size / 1e6 / seconds, peerPeakRssMB: p.hwmKiB / 1024, seederPeakRssMB: s.hwmKiB / 1024, peerCpuSeconds: p.cpuSeconds, seederCpuSeconds: s.cpuSeconds, verified }
+    const gib = size / 1024 ** 3
+    const seederCpu = s.cpuSeconds - seederCpuBefore
+    return {
+      sizeBytes: size,
+      seconds,
+      MBps: size / 1e6 / seconds,
+      peerPeakRssMB: p.hwmKiB / 1024,
+      seederPeakRssMB: s.hwmKiB / 1024,
+      // the peer's CPU includes its start-up (≈0.5 CPU-s): it is started when the timer starts
+      peerCpuSeconds: p.cpuSeconds,
+      seederCpuSeconds: seederCpu,
+      receiverCpuSecondsPerGiB: p.cpuSeconds / gib,
+      senderCpuSecondsPerGiB: seederCpu / gib,
+      cpuSecondsPerGiB: (p.cpuSeconds + seederCpu) / gib,
+      receivedBulkBytes: (await c.readStatus(peer.statusFile))?.images?.[0]?.receivedBulkBytes ?? 0,
+      verified,
+      load1: loadavg()[0]
+    }
   } finally {
     await c.stop()
-    await rm(dir, { recursive: true, force: true })
+    if (process.env.PRECACHE_BENCH_KEEP == null) await rm(dir, { recursive: true, force: true }); else process.stderr.write(`kept ${dir}\n`)
   }
 }
 
-const { values } = parseArgs({ options: { size: { type: 'string', default: '1GiB' }, repeat: { type: 'string', default: '1' }, 'block-size': { type: 'string' } } })
+const { values } = parseArgs({ options: { size: { type: 'string', default: '1GiB' }, repeat: { type: 'string', default: '1' }, 'block-size': { type: 'string' }, 'data-encryption': { type: 'string' }, 'data-channel': { type: 'string' } } })
+// --data-encryption none|tls, --data-channel false (every block over libp2p): passed to both nodes
+const nodeArgs = [
+  ...(values['data-encryption'] != null ? ['--data-encryption', values['data-encryption']] : []),
+  ...(values['data-channel'] != null ? ['--data-channel', values['data-channel']] : [])
+]
 const size = parseSize(values.size as string)
 for (let i = 0; i < Number(values.repeat); i++) {
-  const r = await once(size, values['block-size'])
-  process.stderr.write(`run ${i + 1}: ${(r.MBps as number).toFixed(0)} MB/s, ${(r.seconds as number).toFixed(2)} s, peer peak RSS ${(r.peerPeakRssMB as number).toFixed(0)} MB, seeder peak RSS ${(r.seederPeakRssMB as number).toFixed(0)} MB, CPU peer ${r.peerCpuSeconds} s seeder ${r.seederCpuSeconds} s, verified ${String(r.verified)}\n`)
+  const r = await once(size, values['block-size'], nodeArgs)
+  const f = (k: string, d = 0): string => (r[k] as number).toFixed(d)
+  process.stderr.write(`run ${i + 1}: ${f('MBps')} MB/s, ${f('seconds', 2)} s, CPU-s per GiB: receiver ${f('receiverCpuSecondsPerGiB', 2)} + sender ${f('senderCpuSecondsPerGiB', 2)} = ${f('cpuSecondsPerGiB', 2)}, peer peak RSS ${f('peerPeakRssMB')} MB, seeder peak RSS ${f('seederPeakRssMB')} MB, ${f('receivedBulkBytes')} bytes over the bulk channel, verified ${String(r.verified)}, load ${f('load1', 1)}\n`)
   process.stdout.write(JSON.stringify({ bench: 'loopback', ...r }) + '\n')
 }

@@ -47,7 +47,7 @@ export const UnsupportedImageError = define('UnsupportedImageError')
 export const StateDirLockedError = define('StateDirLockedError', 2)
 /** A listen address cannot be bound: port in use, privileged port, address not on this host (exit code 2) */
 export const ListenError = define('ListenError', 2)
-/** A name given for a plug-in (lister, fetcher, server, cache driver) is unknown */
+/** A name given for a plug-in (lister, fetcher, cache driver) is unknown */
 export const UnknownBackendError = define('UnknownBackendError', 2)
 /** The operation was aborted by the caller's AbortSignal */
 export const AbortedError = define('AbortError')
@@ -62,7 +62,34 @@ export const DataEncryptionMismatchError = define('DataEncryptionMismatchError',
 /** Not enough disk space to place an image */
 export const NoSpaceError = define('NoSpaceError')
 
-export type PrecacheErrorClass = ReturnType<typeof define>
+/** An OS error's code (ENOENT, EACCES, …), else the message: short enough for an operator-facing line */
+export function errorCode (err: unknown): string {
+  const e = err as { code?: unknown, message?: unknown } | null | undefined
+  if (typeof e?.code === 'string') return e.code
+  return errorMessage(err)
+}
+
+/** Anything thrown, as an Error (for APIs such as stream.abort that take one) */
+export function asError (err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err))
+}
+
+/** The `name` of anything thrown ('AbortError', 'AuthenticationError', …), or undefined */
+export function errorName (err: unknown): string | undefined {
+  const n = (err as { name?: unknown } | null | undefined)?.name
+  return typeof n === 'string' ? n : undefined
+}
+
+/** The `cause` of anything thrown (fetch puts the socket error there) */
+export function errorCause (err: unknown): unknown {
+  return (err as { cause?: unknown } | null | undefined)?.cause
+}
+
+/** The message of anything thrown */
+export function errorMessage (err: unknown): string {
+  const m = (err as { message?: unknown } | null | undefined)?.message
+  return typeof m === 'string' ? m : String(err)
+}
 
 /** Throws the signal's reason as an AbortedError when it has been aborted */
 export function throwIfAborted (signal?: AbortSignal): void {

@@ -43,7 +43,7 @@ export async function runBench (specs: ScenarioSpec[], opts: { sizeBytes: number
       methods: Object.fromEntries(opts.methods.map(m => [m, METHODS[m]])),
       onRun: r => {
         process.stdout.write(JSON.stringify(r) + '\n')
-        process.stderr.write(`${r.scenario} ${r.method}: last ${r.lastSeconds.toFixed(1)} s = ${r.lastOverBound.toFixed(2)}× T* (${r.boundSeconds.toFixed(1)} s), p50 ${r.p50OverBound.toFixed(2)}×, origin egress ${r.originEgressOverSize.toFixed(2)} F, CPU peak ${r.cpuPeakPct.toFixed(0)}%, verified ${String(r.allVerified)}${r.processCpu != null ? `, process CPU ${r.processCpu.userSeconds.toFixed(1)} s user + ${r.processCpu.systemSeconds.toFixed(1)} s system` : ''}\n`)
+        process.stderr.write(`${r.scenario} ${r.method}: last ${r.lastSeconds.toFixed(1)} s = ${r.lastOverBound.toFixed(2)}× T* (${r.boundSeconds.toFixed(1)} s), p50 ${r.p50OverBound.toFixed(2)}×, origin egress ${r.originEgressOverSize.toFixed(2)} F, CPU peak ${r.cpuPeakPct.toFixed(0)}%, verified ${String(r.allVerified)}, process CPU ${r.processCpu.userSeconds.toFixed(1)} s user + ${r.processCpu.systemSeconds.toFixed(1)} s system = ${r.cpuSecondsPerGiB.toFixed(1)} CPU-s/GiB delivered (machine ${r.machineCpuSecondsPerGiB.toFixed(1)})\n`)
       }
     })
     all.push(...recs)

@@ -54,5 +54,6 @@ export const bittorrentMethod: Method = async (ctx: RunContext) => {
     await sleep(100)
   }
   const originEgressBytes = ctx.topo.originTxBytes() - before
+  ctx.stopCpu()
   return { originEgressBytes, hosts: hosts.map((h, i) => ({ host: i, file: h.file, seconds: ((readEpochMs(h.end) as number) - t0) / 1000 })) }
 }

@@ -32,6 +32,7 @@ http {
     const { t0, before, procs } = await startHostsTogether(ctx, dir, i => `curl -sf -o ${hosts[i].out} ${url} && date +%s.%N > ${hosts[i].end}`)
     await Promise.all(procs.map(async p => { if (p.exitCode == null) await new Promise(resolve => p.once('exit', resolve)) }))
     const originEgressBytes = ctx.topo.originTxBytes() - before
+    ctx.stopCpu()
     return {
       originEgressBytes,
       hosts: hosts.map((h, i) => ({ host: i, file: h.out, seconds: ((readEpochMs(h.end) ?? NaN) - t0) / 1000 }))

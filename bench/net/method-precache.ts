@@ -11,7 +11,6 @@ import { CLI_ENTRY, NODE_FLAGS } from '../../src/demo/processes.js'
 import { generateSwarmKey } from '../../src/net/swarm-key.js'
 import { writeIdentity } from '../../src/net/identity.js'
 import { ORIGIN_IP, hostIp, hostNs, originNs } from './topology.js'
-import { cpuSeconds } from '../proc.js'
 import { sleep, until } from './run-context.js'
 import type { Method, RunContext } from './run-context.js'
 
@@ -66,7 +65,8 @@ export function precacheMethod (extraSeederArgs: string[] = [], extraPeerArgs: s
     await until('every peer to subscribe at the seeder', () => subscribers(seederStatus) >= ctx.hosts, 120_000)
     await sleep(2000)
     const before = ctx.topo.originTxBytes()
-    const cpuBefore = cpuOf(procs)
+    // from the image's arrival on: start-up (module loading, connecting) is not counted
+    ctx.markCpu()
     linkSync(ctx.imagePath, join(images, name))
     const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
     await until('the seeder to announce the image', () => logTime(seederLog, new RegExp(`serving image ${escaped} `)) !== undefined, 120_000)
@@ -74,22 +74,13 @@ export function precacheMethod (extraSeederArgs: string[] = [], extraPeerArgs: s
     const cached = new RegExp(`cached image ${escaped} `)
     await until('every peer to cache the image', () => peerLogs.every(f => logTime(f, cached) !== undefined), 30 * 60_000)
     const originEgressBytes = ctx.topo.originTxBytes() - before
-    const cpuAfter = cpuOf(procs)
-    // from the image's arrival on: start-up (module loading, connecting) is not counted
-    const processCpu = { userSeconds: cpuAfter.userSeconds - cpuBefore.userSeconds, systemSeconds: cpuAfter.systemSeconds - cpuBefore.systemSeconds }
+    ctx.stopCpu()
     await stopGracefully(procs)
     return {
       originEgressBytes,
-      processCpu,
       hosts: peerLogs.map((f, i) => ({ host: i, file: join(dir, `peer-${i}`, 'cache', name), seconds: ((logTime(f, cached) as number) - t0) / 1000 }))
     }
   }
-}
-
-/** Sums user and system CPU time of running processes */
-function cpuOf (procs: ChildProcess[]): { userSeconds: number, systemSeconds: number } {
-  const each = procs.map(p => cpuSeconds(p.pid as number))
-  return { userSeconds: each.reduce((n, c) => n + c.userSeconds, 0), systemSeconds: each.reduce((n, c) => n + c.systemSeconds, 0) }
 }
 
 /** SIGTERM, then wait up to 15 s for every process to exit */

@@ -16,8 +16,12 @@ export interface RunRecord {
   allVerified: boolean
   hostSeconds: number[]
   scenario: string
-  /** user and system CPU seconds of the method's own processes from the image's arrival to the last host, where it measures them */
-  processCpu?: { userSeconds: number, systemSeconds: number }
+  /** user and system CPU seconds of the method's own processes over its timed part (precache: from the image's arrival; others: from the hosts' start) */
+  processCpu: { userSeconds: number, systemSeconds: number }
+  /** the method's own processes' CPU seconds ÷ GiB delivered to all hosts */
+  cpuSecondsPerGiB: number
+  /** whole-machine busy CPU seconds over the same window ÷ GiB delivered (includes anything else running) */
+  machineCpuSecondsPerGiB: number
 }
 
 export const median = (xs: number[]): number => {
@@ -31,11 +35,11 @@ export function markdownTable (runs: RunRecord[]): string {
     const k = `${r.scenario}\u0000${r.method}`
     groups.set(k, [...(groups.get(k) ?? []), r])
   }
-  const lines = ['| scenario | method | runs | last host / T* | p50 / T* | origin egress / F | CPU peak | verified |', '|---|---|---|---|---|---|---|---|']
+  const lines = ['| scenario | method | runs | last host / T* | p50 / T* | origin egress / F | CPU-s per GiB (own processes / machine) | CPU peak | verified |', '|---|---|---|---|---|---|---|---|---|']
   for (const rs of groups.values()) {
     const r0 = rs[0]
     const cpu = median(rs.map(r => r.cpuPeakPct))
-    lines.push(`| ${r0.scenario} | ${r0.method} | ${rs.length} | ${median(rs.map(r => r.lastOverBound)).toFixed(2)}× | ${median(rs.map(r => r.p50OverBound)).toFixed(2)}× | ${median(rs.map(r => r.originEgressOverSize)).toFixed(2)} | ${cpu.toFixed(0)}%${rs.some(r => r.cpuInfluenced) ? ' (CPU-influenced)' : ''} | ${rs.every(r => r.allVerified) ? 'yes' : 'NO'} |`)
+    lines.push(`| ${r0.scenario} | ${r0.method} | ${rs.length} | ${median(rs.map(r => r.lastOverBound)).toFixed(2)}× | ${median(rs.map(r => r.p50OverBound)).toFixed(2)}× | ${median(rs.map(r => r.originEgressOverSize)).toFixed(2)} | ${median(rs.map(r => r.cpuSecondsPerGiB)).toFixed(1)} / ${median(rs.map(r => r.machineCpuSecondsPerGiB)).toFixed(1)} | ${cpu.toFixed(0)}%${rs.some(r => r.cpuInfluenced) ? ' (CPU-influenced)' : ''} | ${rs.every(r => r.allVerified) ? 'yes' : 'NO'} |`)
   }
   return lines.join('\n') + '\n'
 }

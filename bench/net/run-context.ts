@@ -15,6 +15,10 @@ export interface RunContext {
   sha256: string
   /** a fresh folder for this run */
   workDir: string
+  /** starts the CPU window: call when the method's timed part begins */
+  markCpu: () => void
+  /** ends the CPU window: call when the last host has the image (before stopping processes) */
+  stopCpu: () => void
 }
 
 export interface HostResult { host: number, seconds: number, file: string }
@@ -22,7 +26,6 @@ export interface HostResult { host: number, seconds: number, file: string }
 export interface MethodResult {
   hosts: HostResult[]
   originEgressBytes: number
-  processCpu?: { userSeconds: number, systemSeconds: number }
 }
 
 export type Method = (ctx: RunContext) => Promise<MethodResult>
@@ -85,5 +88,6 @@ export async function startHostsTogether (ctx: RunContext, dir: string, command:
   const procs = Array.from({ length: ctx.hosts }, (_, i) => ctx.topo.spawnIn(hostNs(i), 'bash', ['-c', `flock -s ${lock} true; ${command(i)}`], opts(i)))
   await sleep(300) // every host is now blocked on the lock
   const before = ctx.topo.originTxBytes()
+  ctx.markCpu()
   return { t0: barrier.release(), before, procs }
 }

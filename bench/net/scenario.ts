@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { writeRandomImage, sha256File } from '../../src/demo/image.js'
 import { lowerBoundSeconds, mbitToBytes } from './bound.js'
 import { startCpuSampler } from './cpu.js'
+import { startTreeCpu } from '../proc.js'
 import { createTopology } from './topology.js'
 import type { Method } from './run-context.js'
 import { median } from './report.js'
@@ -48,8 +49,11 @@ export async function runScenario (s: ScenarioInit): Promise<RunRecord[]> {
         try {
           await new Promise(resolve => setTimeout(resolve, 1000)) // let the machine go quiet
           const cpu = startCpuSampler()
-          const result = await run({ topo, hosts: s.hostMbit.length, sizeBytes: s.sizeBytes, imagePath, sha256, workDir })
+          const tree = startTreeCpu()
+          const result = await run({ topo, hosts: s.hostMbit.length, sizeBytes: s.sizeBytes, imagePath, sha256, workDir, markCpu: tree.mark, stopCpu: () => { tree.stop() } })
+          const used = tree.stop()
           const cpuPeakPct = cpu.stop()
+          const delivered = s.hostMbit.length * s.sizeBytes / 1024 ** 3
           topo.destroy()
           const verified = await Promise.all(result.hosts.map(async h => await sha256File(h.file).then(x => x === sha256, () => false)))
           const secs = result.hosts.map(h => h.seconds)
@@ -71,7 +75,9 @@ export async function runScenario (s: ScenarioInit): Promise<RunRecord[]> {
             cpuInfluenced: cpuPeakPct > 85,
             allVerified: verified.every(Boolean) && secs.every(Number.isFinite),
             hostSeconds: secs,
-            ...(result.processCpu != null ? { processCpu: result.processCpu } : {})
+            processCpu: { userSeconds: used.userSeconds, systemSeconds: used.systemSeconds },
+            cpuSecondsPerGiB: (used.userSeconds + used.systemSeconds) / delivered,
+            machineCpuSecondsPerGiB: used.machineBusySeconds / delivered
           }
           records.push(rec)
           s.onRun?.(rec)

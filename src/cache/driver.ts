@@ -26,6 +26,11 @@ export interface CacheDriver {
   /** is this exact image (same whole-image hash) already in place? */
   has: (meta: ImageMeta) => Promise<boolean>
   /**
+   * where this exact image is, when the driver itself placed it (lets a peer
+   * killed between placing and recording adopt it instead of placing it twice)
+   */
+  lookup?: (meta: ImageMeta) => Promise<StoredImage | undefined>
+  /**
    * remove an image the driver placed itself; never touches files it did not
    * create, nor (nova) a base file an instance disk uses
    */

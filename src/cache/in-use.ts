@@ -8,6 +8,7 @@
 import { open, readdir, realpath } from 'node:fs/promises'
 import { isAbsolute, join, resolve } from 'node:path'
 import { qemuImgBackingChain } from './qemu-img.js'
+import { errorMessage } from '../errors.js'
 
 /** first bytes of image formats that can have a backing file: qcow/qcow2, QED, VMDK */
 const OVERLAY_MAGIC = [Buffer.from('QFI\xfb', 'latin1'), Buffer.from('QED\0', 'latin1'), Buffer.from('KDMV', 'latin1')]
@@ -68,7 +69,7 @@ export async function instancesUsing (instancesPath: string, baseFile: string, s
           const abs = isAbsolute(b) ? b : resolve(folder, b)
           if (abs === target || await realpath(abs).catch(() => abs) === target) users.add(folder)
         }
-      } catch (err: any) {
+      } catch (err) {
         // a broken chain further down (e.g. a missing file): the direct backing
         // file from the qcow2 header still tells whether it is this base file
         const direct = await qcow2BackingFile(disk)
@@ -76,7 +77,7 @@ export async function instancesUsing (instancesPath: string, baseFile: string, s
           if (direct != null && resolve(folder, direct) === target) users.add(folder)
           continue
         }
-        unreadable.push({ disk, error: err.message })
+        unreadable.push({ disk, error: errorMessage(err) })
         users.add(folder)
       }
     }

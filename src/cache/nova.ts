@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { constants } from 'node:fs'
 import { access, chmod, chown, mkdir, rename, rm, stat, utimes } from 'node:fs/promises'
 import { join } from 'node:path'
-import { InputFileError, UnsupportedImageError } from '../errors.js'
+import { InputFileError, UnsupportedImageError, errorCode, errorMessage } from '../errors.js'
 import type { Logger } from '../log.js'
 import type { ImageMeta } from '../image/meta.js'
 import { cacheDrivers } from './driver.js'
@@ -81,16 +81,17 @@ export function novaCacheDriver (init: NovaCacheInit, components: { log: Logger 
     async validate () {
       // Nova makes instances_path; a path that does not exist is a typo, and
       // images placed under a new folder would be where Nova never looks
-      const top = await stat(init.instancesPath).catch((err: any) => err)
-      if (!(top?.isDirectory?.() === true)) {
-        throw new InputFileError(`instances_path ${init.instancesPath} ${top?.code === 'ENOENT' ? 'does not exist' : `cannot be used (${String(top?.code ?? 'not a folder')})`}: ` +
+      let code = 'not a folder'
+      const top = await stat(init.instancesPath).catch((err: NodeJS.ErrnoException) => { code = err.code ?? errorMessage(err) })
+      if (top?.isDirectory() !== true) {
+        throw new InputFileError(`instances_path ${init.instancesPath} ${code === 'ENOENT' ? 'does not exist' : `cannot be used (${code})`}: ` +
           'set [cache] instances_path (--instances-path) to Nova\'s [DEFAULT] instances_path on this compute host; precache does not create it')
       }
       try {
         await mkdir(staging, { recursive: true })
         await access(base, constants.W_OK)
-      } catch (err: any) {
-        throw new InputFileError(`Nova base folder ${base} cannot be used: ${err.code ?? err.message}; set --instances-path to Nova's instances_path`)
+      } catch (err) {
+        throw new InputFileError(`Nova base folder ${base} cannot be used: ${errorCode(err)}; set --instances-path to Nova's instances_path`)
       }
       await getLedger()
     },
@@ -132,6 +133,10 @@ export function novaCacheDriver (init: NovaCacheInit, components: { log: Logger 
       await (await getLedger()).set(meta.imageId, { path, sha256: meta.sha256, ino: s.ino, size: s.size, sameBytes })
       components.log('placed base file', { image: meta.imageId, path, format: info.format, converted: !sameBytes })
       return { path, sameBytes }
+    },
+    async lookup (meta: ImageMeta): Promise<StoredImage | undefined> {
+      const e = (await getLedger()).get(meta.imageId)
+      return e != null && e.sha256 === meta.sha256 && await ours(meta.imageId) ? { path: e.path, sameBytes: e.sameBytes } : undefined
     },
     async has (meta: ImageMeta): Promise<boolean> {
       const e = (await getLedger()).get(meta.imageId)

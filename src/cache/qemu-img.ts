@@ -1,6 +1,6 @@
 /** Runs `qemu-img` (info, convert) as Nova does, with an AbortSignal */
 import { execFile } from 'node:child_process'
-import { AbortedError, InputFileError, UnsupportedImageError } from '../errors.js'
+import { AbortedError, InputFileError, UnsupportedImageError, errorMessage } from '../errors.js'
 
 export interface ImageInfo {
   format: string
@@ -13,8 +13,8 @@ async function run (args: string[], signal?: AbortSignal): Promise<string> {
     execFile('qemu-img', args, { signal, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
       if (err == null) { resolve(stdout); return }
       if (signal?.aborted === true) { reject(new AbortedError('qemu-img aborted', { cause: err })); return }
-      if ((err as any).code === 'ENOENT') { reject(new InputFileError('qemu-img is not installed: install qemu-utils (the nova cache driver needs it)')); return }
-      reject(new UnsupportedImageError(`qemu-img ${args[0]} failed: ${String(stderr).trim().split('\n').pop() ?? err.message}`))
+      if (err.code === 'ENOENT') { reject(new InputFileError('qemu-img is not installed: install qemu-utils (the nova cache driver needs it)')); return }
+      reject(new UnsupportedImageError(`qemu-img ${args[0]} failed: ${String(stderr).trim().split('\n').pop() ?? errorMessage(err)}`))
     })
   })
 }

@@ -73,10 +73,12 @@ export function createSpace (components: SpaceComponents, init: SpaceInit): Spac
 
   /** how many bytes are missing for this image now (0 = it fits), and why */
   const shortfall = async (imageId: string, size: number, partPath: string): Promise<{ bytes: number, why: string }> => {
-    const fs = await statfs(init.dir)
-    const free = fs.bavail * fs.bsize
+    // the partial files first, the free space after: blocks written in
+    // between then make the estimate smaller, never larger
     const need = size - await allocated(partPath, size)
     const others = await outstanding(imageId)
+    const fs = await statfs(init.dir)
+    const free = fs.bavail * fs.bsize
     let bytes = Math.max(0, need - (free - minFree - others))
     let why = `needs ${formatBytes(need)} more on ${init.dir}, where ${formatBytes(free)} is free (min_free ${formatBytes(minFree)}, ${formatBytes(others)} reserved by other downloads)`
     if (maxBytes > 0) {

@@ -23,6 +23,7 @@ export function demoCommand (): Command {
     .addOption(new Option('--timeout <duration>', 'give up after this long').default('5m'))
     .option('--json', 'print the result as one JSON line on stdout (the table goes to stderr)')
     .option('--keep', 'keep the temporary folder (logs, caches) afterwards')
+    .addHelpText('after', '\nExample:\n  precache demo --peers 3 --size 32MiB --json')
     .action(async (o: { peers: string, size: string, blockSize?: string, timeout: string, json?: boolean, keep?: boolean }) => {
       const peers = Number(o.peers)
       if (!Number.isInteger(peers) || peers < 1 || peers > 64) throw new ConfigError(`--peers ${o.peers}: use a whole number from 1 to 64`)

@@ -11,7 +11,7 @@
  * command's start-up.
  */
 import { CommanderError } from 'commander'
-import { PrecacheError } from '../errors.js'
+import { PrecacheError, errorMessage } from '../errors.js'
 
 let showStacks = false
 
@@ -25,7 +25,7 @@ export function describeFatal (err: unknown): { line?: string, code: number } {
     return { code: err.exitCode === 0 ? 0 : 2 }
   }
   if (err instanceof PrecacheError) {
-    return { line: `precache: ${oneLine(err.message)}`, code: err.exitCode }
+    return { line: `precache: ${oneLine(errorMessage(err))}`, code: err.exitCode }
   }
   const e = err as any
   const detail = showStacks && typeof e?.stack === 'string' ? e.stack : oneLine(String(e?.message ?? e))

@@ -25,7 +25,7 @@ export function formatTable (images: ImageRef[]): string {
 export function listCommand (): Command {
   const cmd = new Command('list')
     .description('Print the images the configured lister selects (id, name, project, size, disk format), to check a configuration.\n' +
-      'Example: precache list --lister glance --os-cloud mycloud --glance-tag precache')
+      'Examples:\n  precache list --images ~/precache/images\n  precache list --lister glance --os-cloud mycloud --glance-tag precache --json')
     .option('--json', 'print a JSON array instead of a table')
   addSchemaOptions(cmd, 'list')
   cmd.action(async () => {

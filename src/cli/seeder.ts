@@ -15,9 +15,11 @@ export function suggestedSeederAddrs (addrs: string[], announce: string[] | unde
 export function seederCommand (): Command {
   return roleCommand('seeder', 'run on a controller: list, fetch, serve and distribute images',
     'Run on a controller: list images, fetch them, cut them into signed blocks and seed them to every peer.\n\n' +
-    'Example (a folder of images; the identity is made in the state folder at first start):\n' +
-    '  precache seeder --images /srv/precache/images --swarm-key /etc/precache/swarm.key \\\n' +
-    '    --listen /ip4/0.0.0.0/tcp/4001 --announce /ip4/10.0.0.5/tcp/4001 --state-dir /var/lib/precache',
+    'Example (every file in a folder is an image; the identity is made in the state folder at first start; no root needed):\n' +
+    '  precache keygen --swarm-key ~/precache/swarm.key\n' +
+    '  precache seeder --images ~/precache/images --swarm-key ~/precache/swarm.key --state-dir ~/precache/seeder \\\n' +
+    '    --listen /ip4/0.0.0.0/tcp/4001 --announce /ip4/10.0.0.5/tcp/4001\n' +
+    'With Glance: --lister glance --fetcher glance --os-cloud mycloud --glance-tag precache.',
     async (config, log) => {
       const seeder = await startSeeder(config, log)
       const announce: string[] | undefined = config.DEFAULT.announce

@@ -1,16 +1,15 @@
 import { readFileSync, existsSync } from 'node:fs'
-import { ConfigError } from '../errors.js'
+import { ConfigError, errorCode } from '../errors.js'
 import { parseIni } from './ini.js'
 import { checkPath } from './validate.js'
 import { OPTIONS, findOption } from './schema.js'
-import type { CommandName, OptionSpec } from './schema.js'
+import type { CommandName, Config, KeyOf, OptionSpec, SectionName } from './schema.js'
 import { parseDuration, parseRate, parseSize } from './units.js'
 import { resolve } from 'node:path'
 
 export const DEFAULT_CONFIG_FILE = '/etc/precache/precache.conf'
 
-/** Validated configuration: `config[section][key]`, values already typed */
-export type Config = Record<string, Record<string, any>>
+export type { Config } from './schema.js'
 
 function parseValue (spec: OptionSpec, raw: string | string[], where: string): unknown {
   const value = parseRaw(spec, raw, where)
@@ -64,7 +63,8 @@ export interface LoadOptions {
  * rejecting unknown options with the file and option named.
  */
 export function loadConfig (opts: LoadOptions): Config {
-  const config: Config = {}
+  // filled option by option from the schema, so it is typed as Config once complete (below)
+  const config: Record<string, Record<string, unknown>> = {}
   for (const spec of OPTIONS) {
     config[spec.section] ??= {}
     if (spec.default !== undefined) {
@@ -80,8 +80,8 @@ export function loadConfig (opts: LoadOptions): Config {
     let text: string
     try {
       text = readFileSync(file, 'utf8')
-    } catch (err: any) {
-      throw new ConfigError(`cannot read config file ${file}: ${err.code ?? err.message}`)
+    } catch (err) {
+      throw new ConfigError(`cannot read config file ${file}: ${errorCode(err)}`)
     }
     const sections = parseIni(text, file)
     for (const [section, entries] of Object.entries(sections)) {
@@ -102,16 +102,17 @@ export function loadConfig (opts: LoadOptions): Config {
     if (raw === undefined) continue
     config[spec.section][spec.key] = parseValue(spec, raw, `--${spec.flag}`)
   }
-  return config
+  // every section exists, every value was parsed by its spec's type and every default applied
+  return config as Config
 }
 
 /** Throws a ConfigError naming both the flag and the INI key of a missing option */
-export function requireOption (config: Config, section: string, key: string): any {
-  const value = config[section]?.[key]
+export function requireOption<S extends SectionName, K extends KeyOf<S>> (config: Config, section: S, key: K): NonNullable<Config[S][K]> {
+  const value = config[section][key]
   if (value === undefined || (Array.isArray(value) && value.length === 0)) {
     const spec = findOption(section, key)
     const flag = spec?.flag != null ? `--${spec.flag} or ` : ''
     throw new ConfigError(`missing required option: set ${flag}[${section}] ${key} in the config file`)
   }
-  return value
+  return value as NonNullable<Config[S][K]>
 }

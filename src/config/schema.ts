@@ -5,7 +5,7 @@
  */
 
 export type OptionType = 'string' | 'path' | 'int' | 'size' | 'duration' | 'rate' | 'bool' | 'list'
-export type CommandName = 'seeder' | 'peer' | 'list'
+export type CommandName = 'seeder' | 'peer' | 'list' | 'status' | 'refresh'
 
 export interface OptionSpec {
   /** INI section: DEFAULT, swarm, seeder, peer, cache, glance, swift, http, openstack */
@@ -18,7 +18,7 @@ export interface OptionSpec {
   /** long command-line flag without the dashes */
   flag?: string
   /** commands that use the option (and accept its flag) */
-  commands: CommandName[]
+  commands: readonly CommandName[]
   /** smallest and largest accepted value (int, size, duration, rate) */
   min?: number
   max?: number
@@ -27,16 +27,18 @@ export interface OptionSpec {
   doc: string
 }
 
-const ROLES: CommandName[] = ['seeder', 'peer']
-const SEEDING: CommandName[] = ['seeder', 'list']
+const ROLES: readonly CommandName[] = ['seeder', 'peer']
+const SEEDING: readonly CommandName[] = ['seeder', 'list']
+const ADMIN: readonly CommandName[] = ['seeder', 'status', 'refresh']
 
-export const OPTIONS: OptionSpec[] = [
+/** Every option; `as const` keeps each section, key, type and default visible to the `Config` type below */
+const SCHEMA = [
   // [DEFAULT]
   { section: 'DEFAULT', key: 'swarm_key', type: 'path', flag: 'swarm-key', commands: ROLES, doc: 'Swarm key file (libp2p PSK text format, made by `precache keygen`). It binds every connection handshake: only nodes holding the same key can connect. Required.' },
   { section: 'DEFAULT', key: 'identity', type: 'path', flag: 'identity', commands: ROLES, doc: 'Node identity (private key) file made by `precache keygen`. Default: <state_dir>/identity, made at the first start (mode 0600), so the node keeps its peer id across restarts; peers trust a seeder by its peer id.' },
   { section: 'DEFAULT', key: 'listen', type: 'list', flag: 'listen', commands: ROLES, doc: 'Multiaddrs to listen on. Seeder default /ip4/0.0.0.0/tcp/4001, peer default /ip4/0.0.0.0/tcp/4002.' },
   { section: 'DEFAULT', key: 'announce', type: 'list', flag: 'announce', commands: ROLES, doc: 'Multiaddrs to tell other nodes instead of the listen addresses (for NAT or 0.0.0.0 listeners).' },
-  { section: 'DEFAULT', key: 'state_dir', type: 'path', default: '/var/lib/precache', flag: 'state-dir', commands: ROLES, doc: 'Folder for the node\'s own state: served manifests on a seeder, partial downloads and their progress on a peer.' },
+  { section: 'DEFAULT', key: 'state_dir', type: 'path', default: '/var/lib/precache', flag: 'state-dir', commands: [...ROLES, 'status', 'refresh'], doc: 'Folder for the node\'s own state: served manifests on a seeder, partial downloads and their progress on a peer.' },
   { section: 'DEFAULT', key: 'topic', type: 'string', default: 'compute', flag: 'topic', commands: ROLES, doc: 'Gossipsub topic for cache(imageId, meta) announcements.' },
   { section: 'DEFAULT', key: 'log_format', type: 'string', default: 'text', flag: 'log-format', commands: ROLES, choices: ['text', 'json'], doc: 'Log format: text (one line per event) or json (one JSON object per line).' },
   { section: 'DEFAULT', key: 'log_level', type: 'string', default: 'info', flag: 'log-level', commands: ROLES, choices: ['error', 'warn', 'info', 'debug'], doc: 'Least important events logged: error, warn (something to act on), info (what happened: images served, cached, withdrawn) or debug (routine: sessions ending, periodic re-announcements, retries).' },
@@ -48,6 +50,10 @@ export const OPTIONS: OptionSpec[] = [
   { section: 'swarm', key: 'requests_per_peer', type: 'int', default: '8', flag: 'requests-per-peer', commands: ROLES, min: 1, max: 256, doc: 'Most block requests kept in flight to one neighbour; a node\'s 16 requests in flight are shared by its neighbours up to this many each.' },
   { section: 'swarm', key: 'max_neighbours', type: 'int', default: '16', flag: 'max-neighbours', commands: ROLES, min: 1, max: 1000, doc: 'Peers a node dials to exchange blocks of one image (found by peer exchange); peers that dial it are accepted on top, and seeders are always dialled. Fewer sessions cost less CPU per byte.' },
   { section: 'swarm', key: 'upload_rate', type: 'rate', default: '0', flag: 'upload-rate', commands: ROLES, doc: 'Upload limit for block data, e.g. 100mbit or 50MiB/s (0 = unlimited).' },
+  { section: 'swarm', key: 'data_encryption', type: 'string', default: 'tls', flag: 'data-encryption', commands: ROLES, choices: ['tls', 'none'], doc: 'Encryption of block data between nodes: tls (TLS 1.3, AES-GCM in OpenSSL, keyed through the swarm-key-bound libp2p connection) or none, for trusted networks only (block hashes still protect integrity; control messages stay encrypted). Every node must have the same value.' },
+  { section: 'swarm', key: 'data_channel', type: 'bool', default: 'true', flag: 'data-channel', commands: ROLES, doc: 'Send block data over a separate TCP connection (the bulk channel, on data_port) instead of the libp2p connection: several times less CPU per byte. false keeps one listening port per node.' },
+  { section: 'swarm', key: 'data_port', type: 'int', default: '0', flag: 'data-port', commands: ROLES, min: 0, max: 65535, doc: 'TCP port of the bulk channel; 0 = any free port (set a fixed one where a firewall must let it through: nodes connect to each other on it). When it cannot be reached, block data falls back to the libp2p connection.' },
+  { section: 'swarm', key: 'data_host', type: 'string', flag: 'data-host', commands: ROLES, doc: 'IP address the bulk channel listens on. Default: the address of the libp2p listen option when it names one, else every address. Neighbours connect to it at the address they reach this node\'s libp2p port at.' },
   { section: 'swarm', key: 'download_rate', type: 'rate', default: '0', flag: 'download-rate', commands: ['peer'], doc: 'Download limit for block data (0 = unlimited).' },
 
   // [seeder]
@@ -57,9 +63,15 @@ export const OPTIONS: OptionSpec[] = [
   { section: 'seeder', key: 'interval', type: 'duration', default: '10m', flag: 'interval', commands: ['seeder'], min: 1000, doc: 'How often to run List → Fetch → Serve → Distribute.' },
   { section: 'seeder', key: 'announce_interval', type: 'duration', default: '30s', flag: 'announce-interval', commands: ['seeder'], min: 1000, doc: 'How often to re-announce the whole catalogue on the topic.' },
 
+  { section: 'seeder', key: 'admin_listen', type: 'string', flag: 'admin-listen', commands: ADMIN, doc: 'Local admin endpoint (read by `precache status` and `precache refresh`): a unix socket path, or host:port on loopback. Default: <state_dir>/admin.sock.' },
+  { section: 'seeder', key: 'admin_remote', type: 'bool', default: 'false', commands: ['seeder'], doc: 'Allow admin_listen on an address other hosts can reach (anyone who reaches it can read the fleet status and trigger re-listing).' },
+  { section: 'seeder', key: 'peer_timeout', type: 'duration', default: '2m', flag: 'peer-timeout', commands: ['seeder'], min: 1000, doc: 'A peer whose fleet report is older than this is shown as gone by `precache status`.' },
+
   // [peer]
   { section: 'peer', key: 'seeders', type: 'list', flag: 'seeder', commands: ['peer'], doc: 'Multiaddr of a seeder, ending in /p2p/<peer id> (repeat the flag, or comma-separate in the file). Required.' },
   { section: 'peer', key: 'trusted_seeders', type: 'list', flag: 'trust', commands: ['peer'], doc: 'Peer ids whose announcements and manifests are accepted. Default: the peer ids in --seeder.' },
+  { section: 'peer', key: 'labels', type: 'list', flag: 'labels', commands: ['peer'], doc: 'This host\'s labels for image targeting, as key=value (e.g. az=nova-1, aggregate=gpu). The label host=<host name> is always added.' },
+  { section: 'peer', key: 'report_interval', type: 'duration', default: '30s', flag: 'report-interval', commands: ['peer'], min: 1000, doc: 'How often the peer reports the state of its images to the seeders (and 2 s after a change), for `precache status`.' },
   { section: 'peer', key: 'cache_driver', type: 'string', default: 'directory', flag: 'cache-driver', commands: ['peer'], doc: 'Where verified images go: directory (a plain folder) or nova (libvirt _base).' },
 
   // [cache]
@@ -106,7 +118,46 @@ export const OPTIONS: OptionSpec[] = [
   // [http]
   { section: 'http', key: 'url_template', type: 'string', flag: 'http-url', commands: ['seeder'], doc: 'URL of an image; {id} is replaced by the image id (URL-encoded), e.g. https://mirror/images/{id}.img.' },
   { section: 'http', key: 'download_rate', type: 'rate', default: '0', flag: 'http-rate', commands: ['seeder'], doc: 'Bandwidth limit of the http fetcher (0 = unlimited).' }
-]
+] as const satisfies readonly OptionSpec[]
+
+/** Every option, for code that walks the schema (loader, CLI flags, reference) */
+export const OPTIONS: readonly OptionSpec[] = SCHEMA
+
+type Option = typeof SCHEMA[number]
+
+/** INI sections: DEFAULT, swarm, seeder, peer, cache, glance, swift, http, openstack */
+export type SectionName = Option['section']
+
+/** What each option type parses to */
+interface ValueOfType {
+  string: string
+  path: string
+  int: number
+  size: number
+  duration: number
+  rate: number
+  bool: boolean
+  list: string[]
+}
+
+/** The parsed value of an option: always present when the schema has a default, else possibly undefined */
+/** An option's parsed type: one of its `choices` when it lists them */
+type Parsed<O extends Option> = O extends { choices: ReadonlyArray<infer C> } ? C : ValueOfType[O['type']]
+type ValueOf<O extends Option> = O extends { default: string } ? Parsed<O> : Parsed<O> | undefined
+
+/**
+ * Validated configuration, `config[section][key]`, derived from OPTIONS:
+ * sizes, durations (ms) and rates (bytes/s) are numbers, lists are string
+ * arrays, paths are absolute, and options with a default are never undefined.
+ */
+export type Config = {
+  readonly [S in SectionName]: {
+    readonly [O in Extract<Option, { section: S }> as O['key']]: ValueOf<O>
+  }
+}
+
+/** The keys of one section */
+export type KeyOf<S extends SectionName> = keyof Config[S] & string
 
 /** Finds the spec for an INI section/key */
 export function findOption (section: string, key: string): OptionSpec | undefined {

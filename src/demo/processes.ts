@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
 import { openSync, closeSync } from 'node:fs'
 import { createServer } from 'node:net'
+import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { isSea } from 'node:sea'
 
@@ -52,7 +53,7 @@ export async function freePort (): Promise<number> {
     const srv = createServer()
     srv.once('error', reject)
     srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as any).port as number
+      const port = (srv.address() as AddressInfo).port
       srv.close(() => { resolve(port) })
     })
   })

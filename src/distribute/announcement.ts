@@ -13,6 +13,7 @@
 import { WireDecodeError } from '../errors.js'
 import type { ImageMeta } from '../image/meta.js'
 import { isImageId, MAX_IMAGE_ID_LENGTH } from '../image/id.js'
+import { asRecord } from '../util/json.js'
 
 /** Largest announcement accepted or sent */
 export const MAX_ANNOUNCEMENT_BYTES = 1024 * 1024
@@ -39,18 +40,20 @@ function int (v: unknown, what: string, min: number): number {
 }
 
 /** Validates an untrusted object as ImageMeta */
-export function parseMeta (m: any): ImageMeta {
-  if (m == null || typeof m !== 'object' || Array.isArray(m)) fail('meta must be an object')
+export function parseMeta (value: unknown): ImageMeta {
+  if (value == null || typeof value !== 'object' || Array.isArray(value)) fail('meta must be an object')
+  const m = asRecord(value)
   const imageId = str(m.imageId, 'imageId', MAX_IMAGE_ID_LENGTH)
   if (!isImageId(imageId)) fail('imageId has characters outside [A-Za-z0-9._-]')
   const manifestId = str(m.manifestId, 'manifestId', 128)
   const sha256 = str(m.sha256, 'sha256', 64)
   if (!/^[0-9a-f]{64}$/.test(sha256)) fail('sha256 must be 64 lower-case hex digits')
   if (!Array.isArray(m.seeders) || m.seeders.length === 0 || m.seeders.length > 16) fail('seeders must list 1 to 16 seeders')
-  const seeders = m.seeders.map((s: any) => {
-    if (s == null || typeof s !== 'object') fail('seeder must be an object')
+  const seeders = (m.seeders as unknown[]).map(item => {
+    if (item == null || typeof item !== 'object') fail('seeder must be an object')
+    const s = asRecord(item)
     if (!Array.isArray(s.addrs) || s.addrs.length > 16) fail('seeder addrs must be a list of at most 16')
-    return { peerId: str(s.peerId, 'seeder peerId', 128), addrs: s.addrs.map((a: unknown) => str(a, 'seeder addr', 256)) }
+    return { peerId: str(s.peerId, 'seeder peerId', 128), addrs: (s.addrs as unknown[]).map(a => str(a, 'seeder addr', 256)) }
   })
   const meta: ImageMeta = {
     imageId,
@@ -77,13 +80,14 @@ export function encodeAnnouncement (a: Announcement): Uint8Array {
 
 export function decodeAnnouncement (bytes: Uint8Array): Announcement {
   if (bytes.length > MAX_ANNOUNCEMENT_BYTES) fail('too large')
-  let obj: any
+  let parsed: unknown
   try {
-    obj = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes))
+    parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes))
   } catch {
     fail('not UTF-8 JSON')
   }
-  if (obj == null || typeof obj !== 'object' || obj.v !== 1) fail('unknown version')
+  const obj = asRecord(parsed)
+  if (obj.v !== 1) fail('unknown version')
   switch (obj.type) {
     case 'cache': return { type: 'cache', meta: parseMeta(obj.meta) }
     case 'withdraw': {
@@ -95,8 +99,8 @@ export function decodeAnnouncement (bytes: Uint8Array): Announcement {
       if (!Array.isArray(obj.images) || obj.images.length > MAX_CATALOGUE_IMAGES) fail('images must be a list')
       if (obj.complete !== undefined && typeof obj.complete !== 'boolean') fail('complete must be true or false')
       // a catalogue without both fields (an older seeder) is never complete
-      if (obj.generation === undefined || obj.complete === undefined) return { type: 'catalogue', images: obj.images.map(parseMeta), complete: false }
-      return { type: 'catalogue', images: obj.images.map(parseMeta), generation: int(obj.generation, 'generation', 0), complete: obj.complete }
+      if (obj.generation === undefined || obj.complete === undefined) return { type: 'catalogue', images: (obj.images as unknown[]).map(parseMeta), complete: false }
+      return { type: 'catalogue', images: (obj.images as unknown[]).map(parseMeta), generation: int(obj.generation, 'generation', 0), complete: obj.complete }
     default: fail('unknown type')
   }
 }

@@ -4,11 +4,13 @@
  * peers that ask for the catalogue directly when they join.
  */
 import type { Stream } from '@libp2p/interface'
+import type { SubscriptionChangeData } from '@libp2p/gossipsub'
 import type { Logger } from '../log.js'
 import type { PrecacheNode } from '../net/node.js'
 import type { ImageMeta } from '../image/meta.js'
 import { encodeAnnouncement } from './announcement.js'
 import type { Announcement } from './announcement.js'
+import { asError, errorMessage } from '../errors.js'
 
 /** libp2p protocol a joining peer uses to ask a seeder for its catalogue */
 export const CATALOGUE_PROTOCOL = '/precache/catalogue/1.1.0'
@@ -49,8 +51,8 @@ export async function createAnnouncer (components: { node: PrecacheNode, log: Lo
       // the periodic catalogue is routine; a cache or withdraw is news
       const note = a.type === 'catalogue' ? log.debug : log
       note(`published ${a.type}`, { recipients: recipients.length, subscribers: subscribers() })
-    } catch (err: any) {
-      log.warn(`could not publish ${a.type}: ${err.message}`)
+    } catch (err) {
+      log.warn(`could not publish ${a.type}: ${errorMessage(err)}`)
     }
   }
   let generation = 0
@@ -67,16 +69,16 @@ export async function createAnnouncer (components: { node: PrecacheNode, log: Lo
       if (first.done === true) return
       stream.send(catalogueBytes())
       await stream.close()
-    } catch (err: any) {
-      stream.abort(err)
+    } catch (err) {
+      stream.abort(asError(err))
     }
   })
 
   // a node that subscribes may have missed earlier announcements: re-send the
   // catalogue shortly after (debounced, so a crowd joining costs one message)
   let joinTimer: NodeJS.Timeout | undefined
-  const onSubscription = (evt: any): void => {
-    if (!evt.detail.subscriptions.some((s: any) => s.topic === init.topic && s.subscribe === true)) return
+  const onSubscription = (evt: CustomEvent<SubscriptionChangeData>): void => {
+    if (!evt.detail.subscriptions.some(s => s.topic === init.topic && s.subscribe === true)) return
     joinTimer ??= setTimeout(() => {
       joinTimer = undefined
       if (images.size > 0 || complete) void publish(catalogue())

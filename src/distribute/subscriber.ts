@@ -6,7 +6,8 @@
  */
 import type { PeerId } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { CatalogueTimeoutError, WireDecodeError } from '../errors.js'
+import { CatalogueTimeoutError, WireDecodeError, errorMessage } from '../errors.js'
+import type { Message } from '@libp2p/gossipsub'
 import type { Logger } from '../log.js'
 import type { PrecacheNode } from '../net/node.js'
 import { decodeAnnouncement, MAX_ANNOUNCEMENT_BYTES } from './announcement.js'
@@ -46,7 +47,7 @@ export function createSubscriber (components: { node: PrecacheNode, log: Logger 
   const heard = new Map<string, number>()
   const pubsub = node.services.pubsub
 
-  const onMessage = (evt: any): void => {
+  const onMessage = (evt: CustomEvent<Message>): void => {
     const msg = evt.detail
     if (msg.topic !== init.topic) return
     const from = msg.type === 'signed' ? msg.from.toString() : undefined
@@ -58,8 +59,8 @@ export function createSubscriber (components: { node: PrecacheNode, log: Logger 
       const a = decodeAnnouncement(msg.data)
       heard.set(from, (heard.get(from) ?? 0) + 1)
       init.onAnnouncement(a, from)
-    } catch (err: any) {
-      log.warn(`ignored a malformed announcement from ${from}: ${err.message}`)
+    } catch (err) {
+      log.warn(`ignored a malformed announcement from ${from}: ${errorMessage(err)}`)
     }
   }
 
@@ -96,10 +97,10 @@ export function createSubscriber (components: { node: PrecacheNode, log: Logger 
     init.onAnnouncement(a, id)
   }
 
-  const onConnect = (evt: any): void => {
-    const peer: PeerId = evt.detail
+  const onConnect = (evt: { detail: PeerId }): void => {
+    const peer = evt.detail
     if (!trusted.has(peer.toString())) return
-    requestCatalogue(peer).catch((err: any) => { log.warn(`could not get the catalogue from seeder ${peer.toString()}: ${err.message}`) })
+    requestCatalogue(peer).catch((err: unknown) => { log.warn(`could not get the catalogue from seeder ${peer.toString()}: ${errorMessage(err)}`) })
   }
 
   pubsub.subscribe(init.topic)

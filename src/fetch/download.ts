@@ -8,7 +8,8 @@ import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/prom
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web'
-import { AbortedError, ChecksumMismatchError, InputFileError, RemoteServiceError, UnreachableError } from '../errors.js'
+import { AbortedError, ChecksumMismatchError, InputFileError, RemoteServiceError, UnreachableError, errorCause, errorCode, errorMessage, errorName } from '../errors.js'
+import type { Config } from '../config/load.js'
 import type { Logger } from '../log.js'
 import type { FetchedImage } from './fetcher.js'
 import type { RateLimiter } from './rate-limit.js'
@@ -52,8 +53,8 @@ export async function removeStaged (dir: string, id: string): Promise<void> {
 export async function download (init: DownloadInit): Promise<FetchedImage> {
   const { final, part, sidecar } = stagedPaths(init.dir, init.id)
   const verifier = init.verifier()
-  await mkdir(init.dir, { recursive: true }).catch((err: any) => {
-    throw new InputFileError(`cannot create staging folder ${init.dir}: ${err.code ?? err.message}`)
+  await mkdir(init.dir, { recursive: true }).catch((err: unknown) => {
+    throw new InputFileError(`cannot create staging folder ${init.dir}: ${errorCode(err)}`)
   })
 
   // a verified copy with the same expectation needs no download
@@ -93,11 +94,12 @@ export async function download (init: DownloadInit): Promise<FetchedImage> {
       }
     }
     await fh.sync()
-  } catch (err: any) {
+  } catch (err) {
     // keep the .part: the next fetch resumes it with Range
     if (init.signal?.aborted === true) throw new AbortedError(`${init.what}: download aborted`, { cause: err })
-    if (err?.name === 'AbortError' || err instanceof AbortedError) throw err
-    throw new UnreachableError(`${init.what}: download interrupted (${String(err?.cause?.code ?? err?.message)}); it resumes at the next fetch`, { cause: err })
+    if (errorName(err) === 'AbortError' || err instanceof AbortedError) throw err
+    const cause = errorCause(err) != null ? errorCode(errorCause(err)) : errorMessage(err)
+    throw new UnreachableError(`${init.what}: download interrupted (${cause}); it resumes at the next fetch`, { cause: err })
   } finally {
     await fh.close()
   }
@@ -121,6 +123,6 @@ function rangeStartsAt (res: Response, offset: number): boolean {
 }
 
 /** `[seeder] staging_dir`, or `<state_dir>/staging` */
-export function stagingDirFromConfig (config: Record<string, Record<string, any>>): string {
-  return config.seeder?.staging_dir ?? join(config.DEFAULT?.state_dir ?? '/var/lib/precache', 'staging')
+export function stagingDirFromConfig (config: Config): string {
+  return config.seeder.staging_dir ?? join(config.DEFAULT.state_dir, 'staging')
 }

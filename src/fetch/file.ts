@@ -1,7 +1,7 @@
 import { constants } from 'node:fs'
 import { open } from 'node:fs/promises'
 import { join } from 'node:path'
-import { InputFileError } from '../errors.js'
+import { InputFileError, errorCode } from '../errors.js'
 import { requireOption } from '../config/load.js'
 import { fetchers } from './fetcher.js'
 import type { FetchedImage, FetcherComponents, ImageFetcher } from './fetcher.js'
@@ -17,8 +17,8 @@ export function fileFetcher (init: { dir: string }): ImageFetcher {
   return {
     async fetch (image: ImageRef): Promise<FetchedImage> {
       const path = join(init.dir, image.name ?? image.id)
-      const fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW).catch((err: any) => {
-        const why = err.code === 'ELOOP' ? 'it is a symbolic link, which is never served' : err.code ?? err.message
+      const fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW).catch((err: unknown) => {
+        const why = errorCode(err) === 'ELOOP' ? 'it is a symbolic link, which is never served' : errorCode(err)
         throw new InputFileError(`image ${image.id}: cannot read ${path}: ${why}`)
       })
       try {

@@ -7,6 +7,7 @@ import { sessionFromConfig } from '../openstack/session.js'
 import { withAuth } from '../openstack/auth.js'
 import type { OpenStackSession } from '../openstack/auth.js'
 import { download, removeStaged, stagingDirFromConfig, resumeFrom } from './download.js'
+import { asRecord } from '../util/json.js'
 import { fetchers } from './fetcher.js'
 import type { FetcherComponents, ImageFetcher } from './fetcher.js'
 import { rateLimiter } from './rate-limit.js'
@@ -38,7 +39,7 @@ export function glanceFetcher (init: GlanceFetcherInit, components: GlanceFetche
     async fetch (image: ImageRef, signal?: AbortSignal) {
       const root = await components.endpoint(signal)
       const imageUrl = joinUrl(root, `v2/images/${encodeURIComponent(image.id)}`)
-      const record = await withAuth(session, signal, async headers => await getJson(imageUrl, { what: `Glance image ${image.id}`, headers, signal }))
+      const record = asRecord(await withAuth(session, signal, async headers => await getJson(imageUrl, { what: `Glance image ${image.id}`, headers, signal })))
       if (record.status !== 'active') throw new RemoteServiceError(`Glance image ${image.id} is ${String(record.status)}, not active; it cannot be fetched`)
       const size = typeof record.size === 'number' ? record.size : undefined
       const expected: Record<string, string> = {}

@@ -6,6 +6,7 @@ import { sessionFromConfig } from '../openstack/session.js'
 import { swiftKeystoneAuth, swiftV1Auth, withSwiftAuth } from '../openstack/swift-auth.js'
 import type { SwiftAuth } from '../openstack/swift-auth.js'
 import { download, removeStaged, stagingDirFromConfig, resumeFrom } from './download.js'
+import { asRecord } from '../util/json.js'
 import { fetchers } from './fetcher.js'
 import type { FetcherComponents, ImageFetcher } from './fetcher.js'
 import { rateLimiter } from './rate-limit.js'
@@ -52,8 +53,9 @@ export function swiftFetcher (init: SwiftFetcherInit, components: { auth: SwiftA
       const manifest = await getJson(`${objectUrl}?multipart-manifest=get`, { what: 'Swift SLO manifest', headers, signal })
       if (!Array.isArray(manifest)) throw new RemoteServiceError('Swift SLO manifest is not a list')
       // nested manifests and ranged segments have no plain md5 of the bytes they contribute
-      if (manifest.some((s: any) => s.sub_slo === true || s.range != null || s.data != null)) return undefined
-      return manifest.map((s: any) => ({ bytes: Number(s.bytes), md5: String(s.hash) }))
+      const entries = manifest.map(asRecord)
+      if (entries.some(s => s.sub_slo === true || s.range != null || s.data != null)) return undefined
+      return entries.map(s => ({ bytes: Number(s.bytes), md5: String(s.hash) }))
     }
     const dlo = head.headers.get('x-object-manifest')
     if (dlo != null) {
@@ -66,8 +68,8 @@ export function swiftFetcher (init: SwiftFetcherInit, components: { auth: SwiftA
         const q = new URLSearchParams({ format: 'json', prefix, marker })
         const page = await getJson(`${joinUrl(storageUrl, encodeURIComponent(segContainer))}?${q.toString()}`, { what: 'Swift DLO segment listing', headers, signal })
         if (!Array.isArray(page) || page.length === 0) break
-        for (const o of page) segments.push({ bytes: Number(o.bytes), md5: String(o.hash) })
-        marker = page[page.length - 1].name
+        for (const o of page.map(asRecord)) segments.push({ bytes: Number(o.bytes), md5: String(o.hash) })
+        marker = String(asRecord(page[page.length - 1]).name)
       }
       return segments
     }

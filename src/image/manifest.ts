@@ -10,6 +10,7 @@ import { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
 import { sha256 } from 'multiformats/hashes/sha2'
 import { WireDecodeError } from '../errors.js'
+import { asRecord, isWholeNumber } from '../util/json.js'
 import { isImageId } from './id.js'
 import { BLOCK_HASH_BYTES as HASH_BYTES, MAX_BLOCKS, MAX_BLOCK_SIZE, MAX_MANIFEST_BYTES, MAX_MANIFEST_HEADER_BYTES as MAX_HEADER_BYTES, MIN_BLOCK_SIZE } from './limits.js'
 
@@ -99,17 +100,17 @@ export function decodeManifest (bytes: Uint8Array): Manifest {
   for (let i = 0; i < 4; i++) if (bytes[i] !== MAGIC[i]) fail('bad magic')
   const headerLen = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(4)
   if (headerLen > MAX_HEADER_BYTES || 8 + headerLen > bytes.length) fail('header length out of bounds')
-  let header: any
+  let header: unknown
   try {
     header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLen)))
   } catch {
     fail('header is not UTF-8 JSON')
   }
   if (header == null || typeof header !== 'object') fail('header is not an object')
-  const { imageId, size, blockSize, sha256: whole } = header
+  const { imageId, size, blockSize, sha256: whole } = asRecord(header)
   if (!isImageId(imageId)) fail('bad imageId')
-  if (!Number.isSafeInteger(size) || size < 0) fail('bad size')
-  if (!Number.isSafeInteger(blockSize) || blockSize < MIN_BLOCK_SIZE || blockSize > MAX_BLOCK_SIZE) fail('bad blockSize')
+  if (!isWholeNumber(size)) fail('bad size')
+  if (!isWholeNumber(blockSize, MIN_BLOCK_SIZE) || blockSize > MAX_BLOCK_SIZE) fail('bad blockSize')
   if (typeof whole !== 'string' || !/^[0-9a-f]{64}$/.test(whole)) fail('bad sha256')
   const n = blockCount(size, blockSize)
   if (n > MAX_BLOCKS) fail('too many blocks')

@@ -1,7 +1,7 @@
 import { lstat, readdir, realpath, stat } from 'node:fs/promises'
 import type { Stats } from 'node:fs'
 import { join, relative, isAbsolute } from 'node:path'
-import { InputFileError } from '../errors.js'
+import { InputFileError, errorCode } from '../errors.js'
 import { requireOption } from '../config/load.js'
 import { imageIdFromName, isImageId } from '../image/id.js'
 import type { Logger } from '../log.js'
@@ -87,12 +87,12 @@ export function directoryLister (init: DirectoryListerInit): ImageLister {
 
   return {
     async validate () {
-      const s = await stat(init.dir).catch((err: any) => {
-        throw new InputFileError(`images folder ${init.dir} cannot be used: ${err.code ?? err.message}; set --images to a readable folder`)
+      const s = await stat(init.dir).catch((err: unknown) => {
+        throw new InputFileError(`images folder ${init.dir} cannot be used: ${errorCode(err)}; set --images to a readable folder`)
       })
       if (!s.isDirectory()) throw new InputFileError(`images folder ${init.dir} is not a folder; set --images to a readable folder`)
-      await readdir(init.dir).catch((err: any) => {
-        throw new InputFileError(`images folder ${init.dir} cannot be read: ${err.code ?? err.message}`)
+      await readdir(init.dir).catch((err: unknown) => {
+        throw new InputFileError(`images folder ${init.dir} cannot be read: ${errorCode(err)}`)
       })
       if (init.stateDir != null) {
         const images = await realpath(init.dir)
@@ -106,8 +106,8 @@ export function directoryLister (init: DirectoryListerInit): ImageLister {
       let names: string[]
       try {
         names = await readdir(init.dir)
-      } catch (err: any) {
-        throw new InputFileError(`cannot read images folder ${init.dir}: ${err.code ?? err.message}`)
+      } catch (err) {
+        throw new InputFileError(`cannot read images folder ${init.dir}: ${errorCode(err)}`)
       }
       const forbidden = await secretFiles()
       const problems = new Map<string, string>()

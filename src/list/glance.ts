@@ -5,6 +5,8 @@ import { sessionFromConfig } from '../openstack/session.js'
 import { withAuth } from '../openstack/auth.js'
 import type { OpenStackSession } from '../openstack/auth.js'
 import { glanceEndpoint } from '../openstack/glance-endpoint.js'
+import { asRecord, optionalString } from '../util/json.js'
+import type { JsonRecord } from '../util/json.js'
 import { listers } from './lister.js'
 import type { ImageLister, ImageRef, ListerComponents } from './lister.js'
 
@@ -36,16 +38,16 @@ export interface GlanceListerComponents {
 const VISIBILITIES = ['public', 'private', 'shared', 'community', 'all']
 
 /** converts a Glance v2 image record into an ImageRef */
-export function imageRefFromGlance (img: any): ImageRef {
+export function imageRefFromGlance (img: JsonRecord & { id: string }): ImageRef {
   const checksums: Record<string, string> = {}
   if (typeof img.os_hash_algo === 'string' && typeof img.os_hash_value === 'string') checksums[img.os_hash_algo.toLowerCase()] = img.os_hash_value.toLowerCase()
   if (typeof img.checksum === 'string') checksums.md5 = img.checksum.toLowerCase()
   return {
     id: img.id,
-    name: img.name ?? undefined,
-    project: img.owner ?? undefined,
+    name: optionalString(img.name),
+    project: optionalString(img.owner),
     size: typeof img.size === 'number' ? img.size : undefined,
-    diskFormat: img.disk_format ?? undefined,
+    diskFormat: optionalString(img.disk_format),
     checksums,
     ...(img.precache_pin === 'true' || img.precache_pin === true ? { pin: true } : {})
   }
@@ -74,13 +76,14 @@ export function glanceLister (init: GlanceListerInit, components: GlanceListerCo
     for (let pages = 0; path != null; pages++) {
       if (pages > 100_000) throw new RemoteServiceError(`Glance at ${root} keeps sending next links; giving up`)
       const url = joinUrl(root, path)
-      const body = await withAuth(components.session, signal, async headers => await getJson(url, { what: 'Glance image list', headers: { ...headers, accept: 'application/json' }, signal }))
-      if (!Array.isArray(body?.images)) throw new RemoteServiceError(`Glance at ${root} sent an image list without "images"`)
-      for (const img of body.images) {
+      const body = asRecord(await withAuth(components.session, signal, async headers => await getJson(url, { what: 'Glance image list', headers: { ...headers, accept: 'application/json' }, signal })))
+      if (!Array.isArray(body.images)) throw new RemoteServiceError(`Glance at ${root} sent an image list without "images"`)
+      for (const item of body.images as unknown[]) {
+        const img = asRecord(item)
         // the server filters by status; check again, never cache a non-active image
-        if (img?.status !== 'active' || typeof img.id !== 'string') continue
+        if (img.status !== 'active' || typeof img.id !== 'string') continue
         if (owner != null && img.owner !== owner) continue
-        seen.set(img.id, imageRefFromGlance(img))
+        seen.set(img.id, imageRefFromGlance({ ...img, id: img.id }))
       }
       path = typeof body.next === 'string' && body.next !== '' ? body.next : undefined
     }

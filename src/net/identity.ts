@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import type { PrivateKey } from '@libp2p/interface'
-import { InputFileError } from '../errors.js'
+import { InputFileError, errorCode } from '../errors.js'
 
 const HEADER = '# precache node identity (libp2p Ed25519 private key, base64 protobuf). Keep secret.\n'
 
@@ -32,10 +32,10 @@ export async function loadIdentity (explicit: string | undefined, stateDir: stri
   let created = false
   try {
     statSync(file)
-  } catch (err: any) {
-    if (err.code !== 'ENOENT') throw new InputFileError(`cannot read identity ${file}: ${String(err.code ?? err.message)}; make it readable by this user or set --identity`)
-    await writeIdentity(file).catch((err: any) => {
-      throw new InputFileError(`cannot write identity ${file}: ${String(err.code ?? err.message)}; make the state folder writable or set --identity`)
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new InputFileError(`cannot read identity ${file}: ${errorCode(err)}; make it readable by this user or set --identity`)
+    await writeIdentity(file).catch((err: unknown) => {
+      throw new InputFileError(`cannot write identity ${file}: ${errorCode(err)}; make the state folder writable or set --identity`)
     })
     created = true
   }
@@ -57,8 +57,8 @@ export async function readIdentity (file: string): Promise<PrivateKey> {
   let text: string
   try {
     text = await readFile(file, 'utf8')
-  } catch (err: any) {
-    throw new InputFileError(`cannot read identity ${file}: ${err.code ?? err.message}; make one with "precache keygen --identity ${file}"`)
+  } catch (err) {
+    throw new InputFileError(`cannot read identity ${file}: ${errorCode(err)}; make one with "precache keygen --identity ${file}"`)
   }
   const b64 = text.split('\n').filter(l => !l.startsWith('#') && l.trim() !== '').join('')
   try {

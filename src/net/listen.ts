@@ -5,15 +5,15 @@
  */
 import { createServer } from 'node:net'
 import { multiaddr } from '@multiformats/multiaddr'
-import { ConfigError, ListenError } from '../errors.js'
+import { ConfigError, ListenError, errorCode, errorMessage } from '../errors.js'
 
 /** host and port of a /ip4|ip6/…/tcp/… multiaddr */
 export function tcpHostPort (addr: string): { host: string, port: number } {
   let parts
   try {
     parts = multiaddr(addr).getComponents()
-  } catch (err: any) {
-    throw new ConfigError(`--listen ${addr} is not a multiaddr (${err.message}); example: /ip4/0.0.0.0/tcp/4002`)
+  } catch (err) {
+    throw new ConfigError(`--listen ${addr} is not a multiaddr (${errorMessage(err)}); example: /ip4/0.0.0.0/tcp/4002`)
   }
   const ip = parts[0]
   const tcp = parts[1]
@@ -30,7 +30,7 @@ export async function checkListen (addrs: string[]): Promise<void> {
     if (port === 0) continue
     await new Promise<void>((resolve, reject) => {
       const srv = createServer()
-      srv.once('error', (err: any) => { reject(explainListen(addr, host, port, err)) })
+      srv.once('error', (err: unknown) => { reject(explainListen(addr, host, port, err)) })
       srv.listen({ host, port, exclusive: true }, () => { srv.close(() => { resolve() }) })
     })
   }
@@ -45,6 +45,6 @@ export function explainListen (addr: string, host: string, port: number, err: an
     case 'EADDRNOTAVAIL':
       return new ListenError(`cannot listen on ${addr}: ${host} is not an address of this host; use one it has, or 0.0.0.0 / :: (and --announce for what others should dial)`)
     default:
-      return new ListenError(`cannot listen on ${addr}: ${String(err.code ?? err.message)}`)
+      return new ListenError(`cannot listen on ${addr}: ${errorCode(err)}`)
   }
 }

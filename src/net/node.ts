@@ -5,7 +5,9 @@ import { tcp } from '@libp2p/tcp'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { identify } from '@libp2p/identify'
+import type { Identify } from '@libp2p/identify'
 import { swarmPrologue } from './swarm-key.js'
+import { asError } from '../errors.js'
 import { gossipsub } from '@libp2p/gossipsub'
 import type { GossipSub } from '@libp2p/gossipsub'
 import type { BanList } from './bans.js'
@@ -23,7 +25,14 @@ export const MAX_STREAM_READ_BUFFER = 64 * 1024 * 1024
  */
 export const MAX_MUXER_FRAME = 1024 * 1024
 
-export type PrecacheNode = Libp2p<{ identify: any, pubsub: GossipSub }>
+/**
+ * Connections a node keeps at most
+ *
+ * @default 300
+ */
+export const DEFAULT_MAX_CONNECTIONS = 300
+
+export type PrecacheNode = Libp2p<{ identify: Identify, pubsub: GossipSub }>
 
 export interface NodeInit {
   /** 32-byte swarm secret (see swarm-key.ts) */
@@ -32,11 +41,7 @@ export interface NodeInit {
   privateKey?: PrivateKey
   listen: string[]
   announce?: string[]
-  /**
-   * Connections kept at most
-   *
-   * @default 300
-   */
+  /** @default DEFAULT_MAX_CONNECTIONS */
   maxConnections?: number
   /** identify's agent version (see version.ts) */
   agentVersion?: string
@@ -68,8 +73,8 @@ export async function createNode (init: NodeInit): Promise<PrecacheNode> {
     streamMuxers: [yamux({
       maxMessageSize: MAX_MUXER_FRAME,
       streamOptions: { maxReadBufferLength: MAX_STREAM_READ_BUFFER }
-    } as any)],
-    connectionManager: { maxConnections: init.maxConnections ?? 300 },
+    })],
+    connectionManager: { maxConnections: init.maxConnections ?? DEFAULT_MAX_CONNECTIONS },
     connectionGater: {
       denyDialPeer: (peerId) => init.bans?.isBanned(peerId.toString()) ?? false,
       denyInboundEncryptedConnection: (peerId) => init.bans?.isBanned(peerId.toString()) ?? false,
@@ -87,9 +92,9 @@ export async function createNode (init: NodeInit): Promise<PrecacheNode> {
         emitSelf: false,
         globalSignaturePolicy: 'StrictSign',
         maxInboundDataLength: 1 << 20
-      } as any)
+      })
     }
-  }) as unknown as PrecacheNode
+  })
 }
 
 /** Wraps a connection encrypter so that a failed inbound handshake is reported with the remote address */
@@ -101,8 +106,8 @@ function reportInboundFailures<T extends (components: any) => any> (factory: T, 
     encrypter.secureInbound = async (connection: any, options: any) => {
       try {
         return await secureInbound(connection, options)
-      } catch (err: any) {
-        try { report(String(connection?.remoteAddr ?? 'unknown address'), err) } catch {}
+      } catch (err) {
+        try { report(String(connection?.remoteAddr ?? 'unknown address'), asError(err)) } catch {}
         throw err
       }
     }

@@ -6,6 +6,7 @@
  */
 import type { Logger } from '../log.js'
 import { createRateLimitedLog } from '../log.js'
+import { errorMessage } from '../errors.js'
 
 /** Least failed handshakes from one address before it is logged, per window. @default 3 */
 export const REFUSED_MIN_COUNT = 3
@@ -21,7 +22,7 @@ export function createRefusedLog (log: Logger): (remoteAddr: string, err: Error)
   const warn = createRateLimitedLog(log.warn, { intervalMs: REFUSED_LOG_INTERVAL, minCount: REFUSED_MIN_COUNT })
   return (remoteAddr, err) => {
     const host = remoteHost(remoteAddr)
-    warn(host, `refused connections from ${host}: the handshake failed (${String(err.message)}): that node holds another swarm key, ` +
+    warn(host, `refused connections from ${host}: the handshake failed (${errorMessage(err)}): that node holds another swarm key, ` +
       'or expects another peer id for this node (if this node\'s identity changed, update --seeder/--trust on the peers)', { event: 'handshake-refused', remote: remoteAddr })
   }
 }

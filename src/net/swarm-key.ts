@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
-import { InputFileError } from '../errors.js'
+import { InputFileError, errorCode, errorMessage } from '../errors.js'
 
 /** Length of the secret in a swarm key */
 export const SWARM_KEY_LENGTH = 32
@@ -31,8 +31,8 @@ export async function readSwarmKey (file: string): Promise<Uint8Array> {
   let text: string
   try {
     text = await readFile(file, 'utf8')
-  } catch (err: any) {
-    throw new InputFileError(`cannot read swarm key ${file}: ${String(err.code ?? err.message)}; ${MISSING_KEY_HINT}`)
+  } catch (err) {
+    throw new InputFileError(`cannot read swarm key ${file}: ${errorCode(err)}; ${MISSING_KEY_HINT}`)
   }
   return decodeSwarmKey(text, file)
 }
@@ -50,9 +50,9 @@ export function swarmPrologue (secret: Uint8Array): Uint8Array {
  * Explains a failed dial to an operator: a noise handshake that fails to
  * decrypt almost always means the two nodes hold different swarm keys.
  */
-export function explainDialError (err: Error): string {
-  if (/handshake/i.test(err.message) && /decrypt/i.test(err.message)) {
-    return `the connection handshake failed (${err.message}): check that both nodes use the same swarm key file`
+export function explainDialError (err: unknown): string {
+  if (/handshake/i.test(errorMessage(err)) && /decrypt/i.test(errorMessage(err))) {
+    return `the connection handshake failed (${errorMessage(err)}): check that both nodes use the same swarm key file`
   }
-  return err.message
+  return errorMessage(err)
 }

@@ -2,6 +2,7 @@
  * What every OpenStack client needs from authentication: headers for a
  * request, the service catalogue, and a way to forget a rejected token.
  */
+import { errorName } from '../errors.js'
 
 export interface OpenStackSession {
   /** headers that authenticate a request (X-Auth-Token, or identity headers) */
@@ -17,8 +18,8 @@ export interface OpenStackSession {
 export async function withAuth<T> (session: OpenStackSession, signal: AbortSignal | undefined, op: (headers: Record<string, string>) => Promise<T>): Promise<T> {
   try {
     return await op(await session.headers(signal))
-  } catch (err: any) {
-    if (err?.name !== 'AuthenticationError' || session.describe() === 'noauth') throw err
+  } catch (err) {
+    if (errorName(err) !== 'AuthenticationError' || session.describe() === 'noauth') throw err
     session.invalidate()
     return await op(await session.headers(signal))
   }

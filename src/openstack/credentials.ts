@@ -7,8 +7,10 @@ import { existsSync, readFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { parse as parseYaml } from 'yaml'
-import { ConfigError } from '../errors.js'
+import { ConfigError, errorCode } from '../errors.js'
 import type { Config } from '../config/load.js'
+import { asRecord, optionalString } from '../util/json.js'
+import type { JsonRecord } from '../util/json.js'
 
 export type AuthType = 'password' | 'v3applicationcredential' | 'noauth'
 
@@ -62,22 +64,24 @@ export function cloudsFileCandidates (env: NodeJS.ProcessEnv): string[] {
   ].filter((p): p is string => p != null && p !== '')
 }
 
-function readCloud (name: string, file: string | undefined, env: NodeJS.ProcessEnv): { auth: Record<string, string>, top: Record<string, any>, source: string } {
+function readCloud (name: string, file: string | undefined, env: NodeJS.ProcessEnv): { auth: Record<string, string>, top: JsonRecord, source: string } {
   const path = file ?? cloudsFileCandidates(env).find(p => existsSync(p))
   if (path == null) throw new ConfigError(`cloud "${name}" requested but no clouds.yaml found (looked in ${cloudsFileCandidates(env).join(', ')}); set [openstack] clouds_file`)
-  let doc: any
+  let doc: JsonRecord
   try {
-    doc = parseYaml(readFileSync(path, 'utf8'))
-  } catch (err: any) {
-    throw new ConfigError(`cannot read ${path}: ${err.code ?? err.message}`)
+    doc = asRecord(parseYaml(readFileSync(path, 'utf8')))
+  } catch (err) {
+    throw new ConfigError(`cannot read ${path}: ${errorCode(err)}`)
   }
-  const cloud = doc?.clouds?.[name]
+  const clouds = asRecord(doc.clouds)
+  const cloud = clouds[name]
   if (cloud == null || typeof cloud !== 'object') {
-    throw new ConfigError(`${path} has no cloud "${name}" (clouds: ${Object.keys(doc?.clouds ?? {}).join(', ') || 'none'})`)
+    throw new ConfigError(`${path} has no cloud "${name}" (clouds: ${Object.keys(clouds).join(', ') || 'none'})`)
   }
+  const top = asRecord(cloud)
   const auth: Record<string, string> = {}
-  for (const [k, v] of Object.entries(cloud.auth ?? {})) auth[k] = String(v)
-  return { auth, top: cloud, source: `${path} cloud ${name}` }
+  for (const [k, v] of Object.entries(asRecord(top.auth))) auth[k] = String(v)
+  return { auth, top, source: `${path} cloud ${name}` }
 }
 
 /** Resolves credentials from config, clouds.yaml and the environment */
@@ -85,7 +89,7 @@ export function resolveCredentials (config: Config, env: NodeJS.ProcessEnv = pro
   const os = config.openstack ?? {}
   const cloudName: string | undefined = os.cloud ?? env.OS_CLOUD
   let auth: Record<string, string> = {}
-  let top: Record<string, any> = {}
+  let top: JsonRecord = {}
   let source = 'OS_* environment variables'
   if (cloudName != null && cloudName !== '') {
     ({ auth, top, source } = readCloud(cloudName, os.clouds_file, env))
@@ -93,7 +97,7 @@ export function resolveCredentials (config: Config, env: NodeJS.ProcessEnv = pro
     for (const [k, e] of Object.entries(ENV_KEYS)) if (env[e] != null && env[e] !== '') auth[k] = env[e]
     top = { auth_type: env.OS_AUTH_TYPE, region_name: env.OS_REGION_NAME, interface: env.OS_INTERFACE }
   }
-  let authType = (os.auth_type ?? top.auth_type ?? (auth.application_credential_id != null || auth.application_credential_name != null ? 'v3applicationcredential' : undefined) ?? (auth.auth_url == null && config.glance?.endpoint != null ? 'noauth' : 'password')) as string
+  let authType = (os.auth_type ?? optionalString(top.auth_type) ?? (auth.application_credential_id != null || auth.application_credential_name != null ? 'v3applicationcredential' : undefined) ?? (auth.auth_url == null && config.glance?.endpoint != null ? 'noauth' : 'password')) as string
   if (authType === 'v3password') authType = 'password'
   if (authType === 'none') authType = 'noauth'
   if (!['password', 'v3applicationcredential', 'noauth'].includes(authType)) {
@@ -114,8 +118,8 @@ export function resolveCredentials (config: Config, env: NodeJS.ProcessEnv = pro
     applicationCredentialId: auth.application_credential_id,
     applicationCredentialSecret: auth.application_credential_secret,
     applicationCredentialName: auth.application_credential_name,
-    regionName: os.region_name ?? top.region_name ?? undefined,
-    interface: String(os.interface ?? top.interface ?? 'public').replace(/URL$/, ''),
+    regionName: os.region_name ?? optionalString(top.region_name),
+    interface: String(os.interface ?? optionalString(top.interface) ?? 'public').replace(/URL$/, ''),
     roles: os.roles ?? ['admin'],
     source
   }

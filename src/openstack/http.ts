@@ -2,7 +2,7 @@
  * HTTP helpers over Node's global fetch (undici) that turn transport and
  * status failures into the typed errors of src/errors.ts.
  */
-import { AbortedError, AuthenticationError, RemoteServiceError, UnreachableError } from '../errors.js'
+import { AbortedError, AuthenticationError, RemoteServiceError, UnreachableError, errorCause, errorCode, errorMessage } from '../errors.js'
 
 export interface RequestInit2 extends RequestInit {
   /** what the request is for, used in error messages ("Glance image list") */
@@ -16,10 +16,10 @@ export async function request (url: string, init: RequestInit2): Promise<Respons
   let res: Response
   try {
     res = await fetch(url, init)
-  } catch (err: any) {
+  } catch (err) {
     if (init.signal?.aborted === true) throw new AbortedError(`${init.what} aborted`, { cause: err })
-    const cause = err?.cause?.code ?? err?.cause?.message ?? err?.message
-    throw new UnreachableError(`${init.what}: cannot reach ${origin(url)} (${String(cause)}); check the endpoint and that the service runs`, { cause: err })
+    const cause = errorCause(err) != null ? errorCode(errorCause(err)) : errorMessage(err)
+    throw new UnreachableError(`${init.what}: cannot reach ${origin(url)} (${cause}); check the endpoint and that the service runs`, { cause: err })
   }
   if (res.ok || init.accept?.includes(res.status) === true) return res
   const body = await res.text().catch(() => '')
@@ -31,11 +31,11 @@ export async function request (url: string, init: RequestInit2): Promise<Respons
 }
 
 /** GET returning parsed JSON */
-export async function getJson (url: string, init: RequestInit2): Promise<any> {
+export async function getJson (url: string, init: RequestInit2): Promise<unknown> {
   const res = await request(url, { ...init, method: init.method ?? 'GET' })
   try {
     return await res.json()
-  } catch (err: any) {
+  } catch (err) {
     throw new RemoteServiceError(`${init.what}: ${origin(url)} sent a body that is not JSON`, { cause: err })
   }
 }

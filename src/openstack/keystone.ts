@@ -6,6 +6,7 @@
 import { ConfigError, RemoteServiceError } from '../errors.js'
 import type { Credentials } from './credentials.js'
 import { joinUrl, request } from './http.js'
+import { asRecord, optionalString } from '../util/json.js'
 import type { OpenStackSession } from './auth.js'
 
 /**
@@ -41,10 +42,10 @@ function identityBody (c: Credentials): unknown {
   const user = c.userId != null
     ? { id: c.userId, password: c.password }
     : { name: c.username, password: c.password, domain: domain(c.userDomainId, c.userDomainName) }
-  const body: any = { auth: { identity: { methods: ['password'], password: { user } } } }
-  if (c.projectId != null) body.auth.scope = { project: { id: c.projectId } }
-  else if (c.projectName != null) body.auth.scope = { project: { name: c.projectName, domain: domain(c.projectDomainId, c.projectDomainName) } }
-  return body
+  const scope = c.projectId != null
+    ? { project: { id: c.projectId } }
+    : c.projectName != null ? { project: { name: c.projectName, domain: domain(c.projectDomainId, c.projectDomainName) } } : undefined
+  return { auth: { identity: { methods: ['password'], password: { user } }, ...(scope != null ? { scope } : {}) } }
 }
 
 function domain (id?: string, name?: string): Record<string, string> {
@@ -74,13 +75,14 @@ export function keystoneSession (init: KeystoneSessionInit): OpenStackSession {
       signal
     })
     const id = res.headers.get('x-subject-token')
-    const body: any = await res.json().catch(() => undefined)
-    if (id == null || body?.token == null) throw new RemoteServiceError(`Keystone at ${url} answered without a token`)
-    const issued = Date.parse(body.token.issued_at ?? '') || now()
-    const expires = Date.parse(body.token.expires_at ?? '')
+    const body = asRecord(await res.json().catch(() => undefined))
+    if (id == null || body.token == null) throw new RemoteServiceError(`Keystone at ${url} answered without a token`)
+    const token = asRecord(body.token)
+    const issued = Date.parse(optionalString(token.issued_at) ?? '') || now()
+    const expires = Date.parse(optionalString(token.expires_at) ?? '')
     // renew at the margin, or half way through a short-lived token
     const life = Number.isFinite(expires) ? expires - issued : 3_600_000
-    return { id, expiresAt: now() + life - Math.min(margin, life / 2), catalog: body.token.catalog ?? [] }
+    return { id, expiresAt: now() + life - Math.min(margin, life / 2), catalog: Array.isArray(token.catalog) ? token.catalog as Token['catalog'] : [] }
   }
 
   async function current (signal?: AbortSignal): Promise<Token> {

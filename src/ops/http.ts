@@ -7,7 +7,7 @@ import { createServer } from 'node:http'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import { chmod, rm, stat } from 'node:fs/promises'
 import { isIP } from 'node:net'
-import { ConfigError, ListenError } from '../errors.js'
+import { ConfigError, ListenError, errorCode, errorMessage } from '../errors.js'
 
 export type HttpAddress = { path: string } | { host: string, port: number }
 
@@ -55,8 +55,8 @@ export function sendJson (res: ServerResponse, code: number, body: unknown): voi
  */
 export async function startHttpServer (address: HttpAddress, option: string, handler: Handler): Promise<LocalServer> {
   const server: Server = createServer((req, res) => {
-    handler(req, res).catch((err: any) => {
-      if (!res.headersSent) sendJson(res, 500, { error: String(err?.message ?? err) })
+    handler(req, res).catch((err: unknown) => {
+      if (!res.headersSent) sendJson(res, 500, { error: errorMessage(err) })
       else res.destroy()
     })
   })
@@ -68,9 +68,9 @@ export async function startHttpServer (address: HttpAddress, option: string, han
     else if (old != null) throw new ListenError(`${option} ${address.path} exists and is not a socket: remove it or choose another path`)
   }
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (err: any) => {
-      reject(new ListenError(`cannot listen on ${option} ${describeAddress(address)}: ${String(err.code ?? err.message)}` +
-        (err.code === 'EADDRINUSE' ? ' (another process uses it: choose another address)' : '')))
+    server.once('error', (err: unknown) => {
+      reject(new ListenError(`cannot listen on ${option} ${describeAddress(address)}: ${errorCode(err)}` +
+        ((err as NodeJS.ErrnoException).code === 'EADDRINUSE' ? ' (another process uses it: choose another address)' : '')))
     })
     if ('path' in address) server.listen(address.path, resolve)
     else server.listen(address.port, address.host, resolve)

@@ -26,7 +26,7 @@ export interface MetricsSource {
 export interface Metrics {
   readonly registry: Registry
   /** called once by the role that runs in this process */
-  setSource: (role: 'seeder' | 'peer', source: MetricsSource) => void
+  setSource: (role: 'seeder' | 'peer', version: string, source: MetricsSource) => void
   /** peer ids whose bytes count as `source="seeder"` */
   setSeeders: (peerIds: Iterable<string>) => void
   received: (from: string, bytes: number) => void
@@ -42,7 +42,7 @@ export interface Metrics {
 /** Download duration buckets: 1 s to ~2 h */
 export const DURATION_BUCKETS = [1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 7200]
 
-export function createMetrics (init: { version?: string, defaults?: boolean } = {}): Metrics {
+export function createMetrics (init: { defaults?: boolean } = {}): Metrics {
   const registry = new Registry()
   if (init.defaults ?? true) collectDefaultMetrics({ register: registry })
   let source: MetricsSource | undefined
@@ -76,10 +76,10 @@ export function createMetrics (init: { version?: string, defaults?: boolean } = 
 
   return {
     registry,
-    setSource (role, s) {
+    setSource (role, version, s) {
       source = s
       build.reset()
-      build.set({ version: init.version ?? 'unknown', role, node: process.version }, 1)
+      build.set({ version, role, node: process.version }, 1)
     },
     setSeeders (ids) { seeders = new Set(ids) },
     received (from, bytes) { received.inc({ source: seeders.has(from) ? 'seeder' : 'peer' }, bytes) },
@@ -101,4 +101,4 @@ export function createMetrics (init: { version?: string, defaults?: boolean } = 
  * count into this instance without every layer passing it along; it costs a
  * few additions per block when nobody scrapes.
  */
-export const metrics: Metrics = createMetrics({ version: '0.1.0' })
+export const metrics: Metrics = createMetrics()

@@ -1,7 +1,7 @@
 /** Start-up shared by both roles: node identity, swarm key, libp2p node, swarm, status file */
 import { mkdir, rename, writeFile } from 'node:fs/promises'
 import { hostname } from 'node:os'
-import { InputFileError, ListenError } from '../errors.js'
+import { InputFileError, ListenError, errorCode, errorMessage } from '../errors.js'
 import type { Config } from '../config/load.js'
 import { requireOption } from '../config/load.js'
 import type { Logger } from '../log.js'
@@ -28,8 +28,8 @@ export async function startBase (config: Config, defaultListen: string, log: Log
   const swarmKey = await readSwarmKey(swarmKeyFile)
   warnIfShared(swarmKeyFile, 'swarm key', log)
   const stateDir: string = config.DEFAULT.state_dir
-  await mkdir(stateDir, { recursive: true }).catch((err: any) => {
-    throw new InputFileError(`cannot create state folder ${stateDir} as user ${userName()} (${String(err.code ?? err.message)}): ` +
+  await mkdir(stateDir, { recursive: true }).catch((err: unknown) => {
+    throw new InputFileError(`cannot create state folder ${stateDir} as user ${userName()} (${errorCode(err)}): ` +
       'create it for this user or set --state-dir')
   })
   const lock = lockStateDir(stateDir, role)
@@ -54,8 +54,8 @@ export async function startBase (config: Config, defaultListen: string, log: Log
       bans,
       onInboundHandshakeFailure: (remote, err) => { refusedHandshakes++; refusedLog(remote, err) }
     })
-  } catch (err: any) {
-    throw new ListenError(`cannot listen on ${listen.join(', ')}: ${String(err.message)}`)
+  } catch (err) {
+    throw new ListenError(`cannot listen on ${listen.join(', ')}: ${errorMessage(err)}`)
   }
   watchVersions(node, log)
   bans.onBan(r => {
@@ -66,10 +66,18 @@ export async function startBase (config: Config, defaultListen: string, log: Log
     requestsPerPeer: config.swarm.requests_per_peer,
     maxNeighbours: config.swarm.max_neighbours,
     uploadRate: config.swarm.upload_rate,
-    downloadRate: config.swarm.download_rate
+    downloadRate: config.swarm.download_rate,
+    data: { encryption: config.swarm.data_encryption, enabled: config.swarm.data_channel, port: config.swarm.data_port, host: config.swarm.data_host ?? bindHost(listen) }
   })
-  log(`node ${node.peerId.toString()} on host ${hostname()} listening (${versionLine()})`, { peerId: node.peerId.toString(), host: hostname(), addrs: node.getMultiaddrs().map(a => a.toString()) })
+  log(`node ${node.peerId.toString()} on host ${hostname()} listening, ${versionLine()}`, { peerId: node.peerId.toString(), host: hostname(), addrs: node.getMultiaddrs().map(a => a.toString()) })
   return { node, swarm, privateKey, lock, bans, refusedHandshakes: () => refusedHandshakes }
+}
+
+/** The one IP address the libp2p listeners bind, for the bulk channel too; every address otherwise */
+function bindHost (listen: string[]): string | undefined {
+  const hosts = new Set(listen.map(a => /^\/(ip4|ip6)\/([^/]+)/.exec(a)?.[2] ?? '::'))
+  const [only] = hosts
+  return hosts.size === 1 && only !== '0.0.0.0' && only !== '::' ? only : undefined
 }
 
 /** Writes a JSON snapshot atomically every second while `snapshot` returns one */

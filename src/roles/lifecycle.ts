@@ -8,8 +8,9 @@
  */
 import type { Logger } from '../log.js'
 import type { ImageMeta } from '../image/meta.js'
-import { dropDownload } from './download.js'
-import type { DownloadComponents, DownloadReport } from './download.js'
+import { dropDownload } from './swarm-download.js'
+import type { DownloadComponents, DownloadReport } from './swarm-download.js'
+import { errorMessage } from '../errors.js'
 
 /** One image a seeder announced, as the peer role works on it */
 export interface Job {
@@ -40,6 +41,8 @@ export interface ImageStatus {
   blocks: number
   have: number
   receivedBytes: number
+  /** of receivedBytes, the bytes that crossed bulk channels */
+  receivedBulkBytes: number
   sentBytes: number
   /** bytes of this download received from seeders and from other peers */
   fromSeeders: number
@@ -101,7 +104,7 @@ export function createLifecycle (components: { dl: DownloadComponents, jobs: Map
         void serial(async () => {
           const now = store.get(id)
           if (now?.state === 'released' && (now.deleteAt ?? 0) <= Date.now()) await removeNow(id, 'withdrawn, and the grace period (withdraw_grace) is over')
-        }).catch((err: any) => { log.error(`could not delete released image ${id}: ${err.message} (retrying)`) })
+        }).catch((err: unknown) => { log.error(`could not delete released image ${id}: ${errorMessage(err)} (retrying)`) })
       }
     }
   }, init.sweepInterval ?? DEFAULT_SWEEP_INTERVAL)
@@ -140,7 +143,7 @@ export function createLifecycle (components: { dl: DownloadComponents, jobs: Map
         const deleteAt = Date.now() + init.grace
         await store.update(imageId, { ...rec, state: 'released', deleteAt })
         log(`image ${imageId} released: ${why}; it is deleted at ${new Date(deleteAt).toISOString()} unless announced again`, { deleteAt })
-      }).catch((err: any) => { log.error(`could not release image ${imageId}: ${err.message}`) })
+      }).catch((err: unknown) => { log.error(`could not release image ${imageId}: ${errorMessage(err)}`) })
     },
     async evict (bytes, forImage) {
       const candidates = store.all()
@@ -176,6 +179,7 @@ export function createLifecycle (components: { dl: DownloadComponents, jobs: Map
           blocks: t?.store.have.size ?? 0,
           have: t?.store.have.count() ?? 0,
           receivedBytes: t?.ledger.totalReceived ?? 0,
+          receivedBulkBytes: t?.ledger.receivedOverBulk ?? 0,
           sentBytes: t?.ledger.totalSent ?? 0,
           fromSeeders,
           fromPeers,

@@ -11,7 +11,7 @@
 import { closeSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs'
 import { hostname, userInfo } from 'node:os'
 import { join } from 'node:path'
-import { InputFileError, StateDirLockedError } from '../errors.js'
+import { InputFileError, StateDirLockedError, errorCode } from '../errors.js'
 
 export const LOCK_FILE = 'precache.lock'
 
@@ -32,8 +32,8 @@ export function lockStateDir (dir: string, role: string): StateLock {
   let tookOver = false
   try {
     writeExclusive(path, text)
-  } catch (err: any) {
-    if (err.code !== 'EEXIST') throw notWritable(dir, err)
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw notWritable(dir, err)
     const owner = readOwner(path)
     if (owner != null && isRunningPrecache(owner.pid)) {
       throw new StateDirLockedError(`state folder ${dir} is in use by precache ${owner.role} (pid ${owner.pid}, started ${owner.started}): ` +
@@ -79,8 +79,8 @@ function readOwner (path: string): Owner | undefined {
 function isRunningPrecache (pid: number): boolean {
   try {
     process.kill(pid, 0)
-  } catch (err: any) {
-    if (err.code !== 'EPERM') return false
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false
   }
   try {
     const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8')
@@ -90,12 +90,13 @@ function isRunningPrecache (pid: number): boolean {
   }
 }
 
-function notWritable (dir: string, err: any): Error {
-  if (['EACCES', 'EPERM', 'EROFS'].includes(err.code)) {
-    return new InputFileError(`state folder ${dir} is not writable by user ${userName()} (${String(err.code)}): ` +
+function notWritable (dir: string, err: unknown): Error {
+  const code = (err as NodeJS.ErrnoException).code ?? ''
+  if (['EACCES', 'EPERM', 'EROFS'].includes(code)) {
+    return new InputFileError(`state folder ${dir} is not writable by user ${userName()} (${code}): ` +
       'make it writable (chown/chmod) or set --state-dir to a folder this user owns')
   }
-  return new InputFileError(`cannot use state folder ${dir}: ${String(err.code ?? err.message)}; set --state-dir`)
+  return new InputFileError(`cannot use state folder ${dir}: ${errorCode(err)}; set --state-dir`)
 }
 
 export function userName (): string {

@@ -7,7 +7,7 @@
  * time, so a kill -9 at any moment leaves either the old or the new record.
  * (`placed.json` of earlier versions is read once and converted.)
  */
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises'
+import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Logger } from '../log.js'
 import { atomicWrite } from '../util/atomic-write.js'
@@ -38,8 +38,11 @@ export interface StoredImage {
 export interface PeerStore {
   get: (imageId: string) => StoredImage | undefined
   all: () => Array<[string, StoredImage]>
-  /** changes one record (undefined deletes it) and resolves once the change is on disk */
-  update: (imageId: string, next: StoredImage | undefined) => Promise<void>
+  /**
+   * changes one record (undefined deletes it) and resolves once the change is
+   * on disk; `finished` names a download whose record goes in the same write
+   */
+  update: (imageId: string, next: StoredImage | undefined, finished?: string) => Promise<void>
   /** downloads in progress, by manifest id */
   downloads: () => Array<[string, StoredDownload]>
   /** records (or, with undefined, forgets) a download in progress */
@@ -64,7 +67,9 @@ export async function openPeerStore (stateDir: string, log: Logger): Promise<Pee
   if (text != null) {
     let parsed: any
     try { parsed = JSON.parse(text) } catch {
-      log.error(`peer state ${file} is not valid JSON; starting without it (cached images are found again when announced)`)
+      const kept = `${file}.invalid-${Date.now()}`
+      await rename(file, kept).catch(() => {})
+      log.error(`peer state ${file} is not valid JSON (kept as ${kept}); starting without it: placed images are adopted again when announced, nothing is deleted`)
     }
     for (const [id, r] of Object.entries(parsed?.images ?? {})) if (valid(r)) images.set(id, r)
     for (const [id, d] of Object.entries<any>(parsed?.downloads ?? {})) if (typeof d?.imageId === 'string') downloads.set(id, d)
@@ -98,9 +103,10 @@ export async function openPeerStore (stateDir: string, log: Logger): Promise<Pee
   return {
     get: (id) => images.get(id),
     all: () => [...images.entries()],
-    async update (id, next) {
+    async update (id, next, finished) {
       if (next == null) images.delete(id)
       else images.set(id, next)
+      if (finished != null) downloads.delete(finished)
       await save()
     },
     downloads: () => [...downloads.entries()],

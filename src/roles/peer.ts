@@ -10,20 +10,24 @@ import type { Config } from '../config/load.js'
 import { requireOption } from '../config/load.js'
 import { cacheDrivers } from '../cache/driver.js'
 import { createSpace } from '../cache/space.js'
-import { ConfigError } from '../errors.js'
+import { ConfigError, errorMessage } from '../errors.js'
 import type { Logger } from '../log.js'
 import type { ImageMeta } from '../image/meta.js'
 import { createSubscriber } from '../distribute/subscriber.js'
 import type { Announcement } from '../distribute/announcement.js'
 import { countBy, startBase, startStatusFile } from './common.js'
 import { openPeerStore } from './peer-store.js'
-import { downloadImage, removeStrayPartials, reseed } from './download.js'
-import type { DownloadComponents } from './download.js'
+import { downloadImage, removeStrayPartials, reseed } from './swarm-download.js'
+import type { DownloadComponents } from './swarm-download.js'
 import { createLifecycle } from './lifecycle.js'
 import type { Job } from './lifecycle.js'
 import { keepSeedersConnected } from './seeder-link.js'
 import { metrics } from '../ops/metrics.js'
+import { RELEASE } from './version.js'
 import { startMetricsServer } from '../ops/metrics-server.js'
+import { startReporter } from './reporter.js'
+import type { ImageReport } from '../distribute/report.js'
+import { hostLabels } from '../distribute/selector.js'
 
 /** First retry delay after a failed download (doubles up to 5 min). @default 5000 */
 export const DEFAULT_RETRY = 5000
@@ -54,6 +58,7 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
   })
   const trusted: string[] = config.peer.trusted_seeders ?? seeders.map(s => s.id)
   for (const id of trusted) checkPeerId(id, `--trust ${id}:`)
+  const labels = hostLabels(config.peer.labels ?? [])
   const driver = cacheDrivers.get(config.peer.cache_driver)({ config, log: log.child('cache') })
   await driver.validate?.()
   const { node, swarm, bans, refusedHandshakes } = await startBase(config, '/ip4/0.0.0.0/tcp/4002', log, 'peer')
@@ -83,6 +88,32 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
   const lifecycle = createLifecycle({ dl, jobs, log }, { grace: config.cache.withdraw_grace })
   await removeStrayPartials(dl)
 
+  const reportOf = (j: Job): ImageReport => {
+    const t = swarm.get(j.meta.manifestId)
+    const trustedIds = new Set(trusted)
+    const byPeer = Object.entries(t?.ledger.byPeer() ?? {})
+    const fromSeeders = byPeer.filter(([id]) => trustedIds.has(id)).reduce((n, [, e]) => n + e.received, 0)
+    const r: ImageReport = {
+      imageId: j.meta.imageId,
+      state: j.state,
+      size: j.meta.size,
+      have: t?.store.have.count() ?? (j.state === 'cached' ? Math.max(1, Math.ceil(j.meta.size / j.meta.blockSize)) : 0),
+      blocks: t?.store.have.size ?? Math.max(1, Math.ceil(j.meta.size / j.meta.blockSize)),
+      fromSeeders,
+      fromPeers: (t?.ledger.totalReceived ?? 0) - fromSeeders,
+      reusedBytes: 0,
+      seconds: j.seconds ?? (Date.now() - j.started) / 1000
+    }
+    if (j.error != null) r.error = j.error
+    return r
+  }
+  const reporter = startReporter({ node, log: log.child('report') }, {
+    seeders,
+    interval: config.peer.report_interval,
+    labels,
+    snapshot: () => [...jobs.values()].map(reportOf)
+  })
+
   const start = (meta: ImageMeta, seeder: string, attempt = 0, repairs = 0): void => {
     const prev = jobs.get(meta.imageId)
     if (prev?.meta.manifestId === meta.manifestId) {
@@ -94,19 +125,21 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
     jobs.set(meta.imageId, job)
     const run = async (): Promise<void> => {
       await lifecycle.announced(meta, isPinned(meta))
-      if (repairs === 0 && await reseed(dl, meta)) { job.state = 'cached'; job.seconds = 0; log(`image ${meta.imageId} already in place: serving it`); return }
+      if (repairs === 0 && await reseed(dl, meta, seeder, isPinned(meta))) { job.state = 'cached'; job.seconds = 0; log(`image ${meta.imageId} already in place: serving it`); return }
       log(`downloading image ${meta.imageId}`, { size: meta.size, manifest: meta.manifestId })
       await downloadImage(dl, meta, seeder, AbortSignal.any([job.controller.signal, stopping.signal]), job.report, isPinned(meta), repairs > 0)
       job.state = 'cached'
       job.seconds = (Date.now() - job.started) / 1000
       metrics.downloaded(job.seconds)
+      reporter.changed()
     }
-    run().catch((err: any) => {
+    run().catch((err: unknown) => {
       if (job.controller.signal.aborted || stopping.signal.aborted) return
       job.state = 'failed'
-      job.error = err.message
+      job.error = errorMessage(err)
+      reporter.changed()
       const delay = Math.min(300_000, DEFAULT_RETRY * 2 ** attempt)
-      log.error(`image ${meta.imageId}: ${err.message} (retrying in ${delay / 1000}s)`)
+      log.error(`image ${meta.imageId}: ${errorMessage(err)} (retrying in ${delay / 1000}s)`)
       setTimeout(() => { if (jobs.get(meta.imageId) === job && !stopping.signal.aborted) start(meta, seeder, attempt + 1, job.repairs) }, delay).unref()
     })
   }
@@ -142,11 +175,11 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
   // keep a connection to every seeder (the catalogue is requested on connect)
   const seederLink = keepSeedersConnected({ node, log }, seeders)
   const maintain = driver.maintain != null
-    ? setInterval(() => { void driver.maintain?.(stopping.signal, id => store.get(id)?.state !== 'released').catch((err: any) => { log.warn(`cache maintenance: ${err.message}`) }) }, 60_000)
+    ? setInterval(() => { void driver.maintain?.(stopping.signal, id => store.get(id)?.state !== 'released').catch((err: unknown) => { log.warn(`cache maintenance: ${errorMessage(err)}`) }) }, 60_000)
     : undefined
 
   metrics.setSeeders(trusted)
-  metrics.setSource('peer', {
+  metrics.setSource('peer', RELEASE, {
     imagesByState: () => countBy(lifecycle.status(space.waiting()).map(i => i.state)),
     connectedPeers: () => node.getConnections().length,
     sessions: () => swarm.torrents().reduce((n, t) => n + t.neighbours.length, 0)
@@ -156,6 +189,7 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
   const stopStatus = startStatusFile(config.DEFAULT.status_file, () => ({
     role: 'peer',
     peerId: node.peerId.toString(),
+    data: swarm.data(),
     seeders: seeders.map(s => ({ peerId: s.id, connected: node.getConnections().some(c => c.remotePeer.toString() === s.id), catalogues: 0, complete: false, ...views.get(s.id) })),
     cache: { bytes: cachedBytes(), maxBytes: config.cache.max_bytes, minFree: config.cache.min_free, waiting: space.waiting() },
     images: lifecycle.status(space.waiting()),
@@ -171,6 +205,7 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
       if (maintain != null) clearInterval(maintain)
       lifecycle.stop()
       subscriber.stop()
+      reporter.stop()
       await metricsServer?.close()
       await stopStatus()
       await swarm.stop()

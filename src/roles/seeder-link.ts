@@ -65,7 +65,7 @@ export function keepSeedersConnected (components: { node: PrecacheNode, log: Log
         lastWarn = 0
         delay = retryMin
         later(retryMax, () => { void tick() })
-      } catch (err: any) {
+      } catch (err) {
         if (stopping.signal.aborted) return
         const now = Date.now()
         failingSince ??= now

@@ -12,11 +12,15 @@ import { createSwarmServer } from '../serve/swarm-server.js'
 import type { ImageMeta } from '../image/meta.js'
 import { createAnnouncer } from '../distribute/announcer.js'
 import type { Logger } from '../log.js'
-import { InputFileError } from '../errors.js'
 import { startBase, startStatusFile } from './common.js'
+import { InputFileError, errorMessage } from '../errors.js'
 import { openGeneration } from './generation.js'
 import { metrics } from '../ops/metrics.js'
+import { RELEASE } from './version.js'
 import { startMetricsServer } from '../ops/metrics-server.js'
+import { handleReports } from '../distribute/report.js'
+import { createFleet } from './fleet.js'
+import { startAdminServer } from './admin.js'
 
 /** First retry delay after a failed listing. @default 15000 */
 export const DEFAULT_LIST_RETRY = 15_000
@@ -29,6 +33,8 @@ export interface Seeder {
   addrs: string[]
   /** one List → Fetch → Serve → Distribute pass */
   runOnce: (signal?: AbortSignal) => Promise<void>
+  /** a pass now (after the one running, if any), then the next after `interval` */
+  refresh: () => Promise<{ images: number }>
   stop: () => Promise<void>
 }
 
@@ -49,19 +55,12 @@ export async function startSeeder (config: Config, log: Logger): Promise<Seeder>
   const generations = await openGeneration(config.DEFAULT.state_dir)
   let timer: NodeJS.Timeout | undefined
   let running: Promise<void> = Promise.resolve()
-  let busy = false
-  let kicked = false
   /** an image was still being written at the last listing: look again soon */
   let settling = false
   /** the last error of each image that failed, so it is logged once */
   const failed = new Map<string, string>()
   /** runs a pass now (or right after the current one): a served file changed */
-  const kick = (): void => {
-    if (controller.signal.aborted) return
-    if (busy) { kicked = true; return }
-    if (timer != null) clearTimeout(timer)
-    schedule(0)
-  }
+  const kick = (): void => { if (!controller.signal.aborted) void refresh().catch(() => {}) }
 
   const runOnce = async (signal?: AbortSignal): Promise<void> => {
     let listed: ImageRef[]
@@ -69,12 +68,12 @@ export async function startSeeder (config: Config, log: Logger): Promise<Seeder>
       listed = await lister.list(signal)
       failures = 0
       metrics.listing(true)
-    } catch (err: any) {
+    } catch (err) {
       failures++
       metrics.listing(false)
       // a failed listing is no authority: peers withdraw nothing while the catalogue is incomplete
       announcer.settle(generations.current(), false)
-      log.error(`listing images failed (keeping the previous ${current.length}): ${err.message}`)
+      log.error(`listing images failed (keeping the previous ${current.length}): ${errorMessage(err)}`)
       throw err
     }
     const wanted = new Set(listed.map(i => i.id))
@@ -105,12 +104,12 @@ export async function startSeeder (config: Config, log: Logger): Promise<Seeder>
           await announcer.cache(meta)
         }
         failed.delete(image.id)
-      } catch (err: any) {
+      } catch (err) {
         if (signal?.aborted === true) throw err
         metrics.fetchError()
         // once per problem, not at every period
-        if (failed.get(image.id) !== err.message) log.error(`image ${image.id}: ${err.message} (will retry next period)`)
-        failed.set(image.id, err.message)
+        if (failed.get(image.id) !== errorMessage(err)) log.error(`image ${image.id}: ${errorMessage(err)} (will retry next period)`)
+        failed.set(image.id, errorMessage(err))
       }
     }
     for (const id of [...failed.keys()]) if (!wanted.has(id)) failed.delete(id)
@@ -120,27 +119,50 @@ export async function startSeeder (config: Config, log: Logger): Promise<Seeder>
     announcer.settle(complete ? await generations.next() : generations.current(), complete)
   }
 
-  metrics.setSource('seeder', {
+  metrics.setSource('seeder', RELEASE, {
     imagesByState: () => ({ served: announcer.catalogue().length }),
     connectedPeers: () => node.getConnections().length,
     sessions: () => swarm.torrents().reduce((n, t) => n + t.neighbours.length, 0)
   })
   const metricsServer = await startMetricsServer(config.DEFAULT.metrics_listen, metrics, log)
 
-  const schedule = (ms: number): void => {
-    timer = setTimeout(() => {
-      busy = true
-      kicked = false
-      running = runOnce(controller.signal)
-        .then(() => { busy = false; schedule(kicked ? 0 : settling ? Math.min(config.seeder.interval, DEFAULT_SETTLE_RETRY) : config.seeder.interval) })
-        .catch(() => { busy = false; if (!controller.signal.aborted) schedule(kicked ? 0 : Math.min(config.seeder.interval, DEFAULT_LIST_RETRY * 2 ** Math.min(failures - 1, 6))) })
-    }, ms)
+  const pass = async (): Promise<void> => {
+    if (timer != null) clearTimeout(timer)
+    const p = runOnce(controller.signal)
+    running = p.then(() => { schedule(settling ? Math.min(config.seeder.interval, DEFAULT_SETTLE_RETRY) : config.seeder.interval) },
+      () => { if (!controller.signal.aborted) schedule(Math.min(config.seeder.interval, DEFAULT_LIST_RETRY * 2 ** Math.min(failures - 1, 6))) })
+    await p
   }
+  const schedule = (ms: number): void => {
+    if (timer != null) clearTimeout(timer)
+    timer = setTimeout(() => { pass().catch(() => {}) }, ms)
+  }
+  // refreshes asked for while one waits are served by that one
+  let pendingRefresh: Promise<{ images: number }> | undefined
+  const refresh = async (): Promise<{ images: number }> => {
+    pendingRefresh ??= (async () => {
+      await running
+      pendingRefresh = undefined
+      if (controller.signal.aborted) throw new Error('the seeder is stopping')
+      log('re-listing now (refresh)')
+      await pass()
+      return { images: current.length }
+    })()
+    return await pendingRefresh
+  }
+
+  const fleet = createFleet({ seeder: node.peerId.toString(), peerTimeout: config.seeder.peer_timeout })
+  const stopReports = await handleReports(node, (peerId, report) => { fleet.record(peerId, report) })
+  const admin = await startAdminServer(config, {
+    fleet: () => fleet.view(announcer.catalogue().map(m => ({ imageId: m.imageId, name: m.name, size: m.size }))),
+    refresh
+  }, log)
   schedule(0)
 
   const stopStatus = startStatusFile(config.DEFAULT.status_file, () => ({
     role: 'seeder',
     peerId: node.peerId.toString(),
+    data: swarm.data(),
     sentBytes: swarm.torrents().reduce((n, t) => n + t.ledger.totalSent, 0),
     subscribers: announcer.subscribers(),
     catalogue: { generation: generations.current(), complete: announcer.complete() },
@@ -164,11 +186,14 @@ export async function startSeeder (config: Config, log: Logger): Promise<Seeder>
     peerId: node.peerId.toString(),
     addrs: self().addrs,
     runOnce,
+    refresh,
     async stop () {
       controller.abort()
       if (timer != null) clearTimeout(timer)
       await running.catch(() => {})
       await metricsServer?.close()
+      await admin.close()
+      await stopReports()
       await stopStatus()
       await announcer.stop()
       await swarm.stop()

@@ -4,6 +4,7 @@ import type { Ledger } from './ledger.js'
 import type { Picker } from './picker.js'
 import type { BlockStore } from './store.js'
 import type { TokenBucket } from './token-bucket.js'
+import type { DataPath } from './data-path.js'
 
 /** What a session needs from the torrent it belongs to */
 export interface SwarmContext {
@@ -19,6 +20,8 @@ export interface SwarmContext {
   upload: TokenBucket
   download: TokenBucket
   ledger: Ledger
+  /** bulk channels for block payloads; absent: every block over the libp2p stream */
+  dataPath?: DataPath
   log: Logger
   signal: AbortSignal
   /** a fresh verified block was stored */

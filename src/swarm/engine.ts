@@ -2,12 +2,13 @@
  * The swarm: a thin facade over torrents (one per manifest), the block
  * protocol handler, dialling neighbours and peer exchange.
  */
-import type { Stream } from '@libp2p/interface'
+import type { Connection, PeerId, Stream } from '@libp2p/interface'
 import { peerIdFromMultihash, peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
+import type { Multiaddr } from '@multiformats/multiaddr'
 import * as Digest from 'multiformats/hashes/digest'
 import { CID } from 'multiformats/cid'
-import { WireDecodeError } from '../errors.js'
+import { WireDecodeError, asError, errorMessage } from '../errors.js'
 import type { Logger } from '../log.js'
 import { manifestCid } from '../image/manifest.js'
 import type { PrecacheNode } from '../net/node.js'
@@ -17,6 +18,7 @@ import { createTorrent, type PeerList, type Torrent } from './torrent.js'
 import { DEFAULT_REQUEST_TIMEOUT } from './session.js'
 import type { BlockStore } from './store.js'
 import { BLOCK_PROTOCOL, MAX_ADDR_BYTES, MAX_ADDRS_PER_PEER, MAX_PEERS, type DecoderLimits, type Message } from './wire.js'
+import { createDataPath, type DataPathInit, type DataPathStatus } from './data-path.js'
 import type { BanList } from '../net/bans.js'
 import { createBanList } from '../net/bans.js'
 import { createRateLimitedLog } from '../log.js'
@@ -32,8 +34,17 @@ export const DEFAULT_REQUESTS_PER_PEER = 8
  * @default 16
  */
 export const DEFAULT_MAX_NEIGHBOURS = 16
+/**
+ * Block-protocol streams allowed per connection in each direction (libp2p's
+ * defaults, 32 in and 64 out, are below one stream per image for a big catalogue)
+ *
+ * @default 1024
+ */
+export const MAX_BLOCK_STREAMS = 1024
 /** Least time between two reconnection attempts to one node. @default 10000 */
 export const DEFAULT_RECONNECT_INTERVAL = 10_000
+/** How often incomplete torrents look for nodes to reconnect to. @default 2000 */
+export const DEFAULT_MAINTAIN_INTERVAL = 2000
 /** Time allowed for dialling and the HELLO exchange (also the first-message deadline of an inbound stream). @default 10000 */
 export const DEFAULT_HANDSHAKE_TIMEOUT = 10_000
 /**
@@ -55,6 +66,14 @@ export interface SwarmInit {
   requestTimeout?: number
   /** @default DEFAULT_MAX_STREAMS_PER_PEER */
   maxStreamsPerPeer?: number
+  /** bulk channel settings (SPEC.md, Bulk channel) */
+  data?: Pick<DataPathInit, 'encryption' | 'enabled' | 'host' | 'port' | 'strike' | 'isBanned'>
+}
+
+/** The IP address in a connection's remote multiaddr (undefined for other kinds of address) */
+export function ipOf (addr: { toString: () => string } | undefined): string | undefined {
+  const m = /^\/(ip4|ip6)\/([^/]+)\//.exec(addr?.toString() ?? '')
+  return m?.[2]
 }
 
 export interface SwarmComponents {
@@ -89,6 +108,8 @@ export interface Swarm {
   fetchManifest: (manifestId: string, sources: Source[], signal?: AbortSignal) => Promise<{ manifestBytes: Uint8Array, signature: Uint8Array }>
   remove: (manifestId: string) => Promise<void>
   torrents: () => Torrent[]
+  /** the bulk channel's state, for the status file */
+  data: () => DataPathStatus
   stop: () => Promise<void>
 }
 
@@ -122,8 +143,17 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
   const maxNeighbours = init.maxNeighbours ?? DEFAULT_MAX_NEIGHBOURS
   const upload = createTokenBucket({ rate: init.uploadRate ?? 0 })
   const download = createTokenBucket({ rate: init.downloadRate ?? 0 })
+  const dataPath = await createDataPath({
+    strike: (peer, reason) => { bans.strike(peer, reason) },
+    isBanned: (peer) => bans.isBanned(peer),
+    ...init.data,
+    localPeerId: node.peerId.toMultihash().bytes,
+    peerIdText: (bytes) => peerIdFromMultihash(Digest.decode(bytes)).toString(),
+    log: log.child('data')
+  })
+  const remoteHostOf = (peerId: string): string | undefined => ipOf(node.getConnections(peerIdFromString(peerId))[0]?.remoteAddr)
 
-  const dialTarget = (src: Source): any => src.addrs.length > 0
+  const dialTarget = (src: Source): Multiaddr[] | PeerId => src.addrs.length > 0
     ? src.addrs.map(a => multiaddr(a.includes('/p2p/') ? a : `${a}/p2p/${src.peerId}`))
     : peerIdFromString(src.peerId)
 
@@ -177,13 +207,13 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
     signal?.addEventListener('abort', onAbort, { once: true })
     try {
       if (bans.isBanned(src.peerId)) return
-      const stream = await node.dialProtocol(dialTarget(src), BLOCK_PROTOCOL, { signal: controller.signal, maxOutboundStreams: maxStreamsPerPeer } as any)
+      const stream = await node.dialProtocol(dialTarget(src), BLOCK_PROTOCOL, { signal: controller.signal, maxOutboundStreams: maxStreamsPerPeer })
       if (!track(stream, src.peerId)) { stream.abort(new Error('too many streams')); return }
       try {
         const messages = await handshake(stream, t.manifestId, t.superSeeder != null, controller.signal, sessionLimits(t))
-        t.attach(stream, messages, src.peerId, { outbound: true, peers: await peerListFor(t, src.peerId) })
+        t.attach(stream, messages, src.peerId, { outbound: true, peers: await peerListFor(t, src.peerId), remoteHost: remoteHostOf(src.peerId) })
       } catch (err) {
-        stream.abort(err as Error)
+        stream.abort(asError(err))
         throw err
       }
     } finally {
@@ -204,14 +234,15 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
       if (id === localId || addrs.length === 0) continue
       remember(t, { peerId: id, addrs })
       if (t.has(id)) continue
-      open(t, { peerId: id, addrs }).catch((err: any) => { log.debug(`could not reach ${id}: ${err.message}`) })
+      open(t, { peerId: id, addrs }).catch((err: unknown) => { log.debug(`could not reach ${id}: ${errorMessage(err)}`) })
     }
   }
 
   // sessions end (restarts, resets, idle timeouts): while a torrent is
-  // incomplete, reconnect to the nodes it knows, each at most every 10 s;
-  // once complete, stay in touch with its seeders, so that a restarted seeder
-  // learns again who holds the image and points newcomers at them
+  // incomplete, reconnect to the nodes it knows, each at most every
+  // DEFAULT_RECONNECT_INTERVAL; once complete, stay in touch with its seeders,
+  // so that a restarted seeder learns again who holds the image and points
+  // newcomers at them
   const maintain = setInterval(() => {
     for (const t of torrents.values()) {
       if (t.superSeeder != null) continue
@@ -221,13 +252,13 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
         if (t.neighbours.length >= maxNeighbours && !complete) break
         if (t.has(src.peerId) || Date.now() - src.lastTry < DEFAULT_RECONNECT_INTERVAL) continue
         src.lastTry = Date.now()
-        open(t, src).catch((err: any) => { log.debug(`could not reconnect to ${src.peerId}: ${err.message}`) })
+        open(t, src).catch((err: unknown) => { log.debug(`could not reconnect to ${src.peerId}: ${errorMessage(err)}`) })
       }
     }
-  }, 2000)
+  }, DEFAULT_MAINTAIN_INTERVAL)
   maintain.unref()
 
-  await node.handle(BLOCK_PROTOCOL, async (stream: Stream, connection: any) => {
+  await node.handle(BLOCK_PROTOCOL, async (stream: Stream, connection: Connection) => {
     const remote = connection.remotePeer.toString()
     if (bans.isBanned(remote)) { stream.abort(new Error('banned')); return }
     if (!track(stream, remote)) {
@@ -250,19 +281,19 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
       if (t == null) { stream.abort(new Error('unknown manifest')); return }
       Object.assign(limits, { helloOnly: false }, sessionLimits(t))
       await writeMessage(stream, { type: 'hello', manifestId: first.value.manifestId, seeder: t.superSeeder != null })
-      t.attach(stream, messages, remote, { outbound: false, peers: await peerListFor(t, remote) })
+      t.attach(stream, messages, remote, { outbound: false, peers: await peerListFor(t, remote), remoteHost: ipOf(connection.remoteAddr) })
       remember(t, { peerId: remote, addrs: [] }) // dialled later by peer id (addresses from identify)
-    } catch (err: any) {
+    } catch (err) {
       clearTimeout(timer)
       if (err instanceof WireDecodeError) {
         bans.strike(remote, `block protocol: ${err.message}`)
         logRefused(remote, err.message)
       } else {
-        log.debug(`block stream from ${remote} ended before its session started: ${err.message}`)
+        log.debug(`block stream from ${remote} ended before its session started: ${errorMessage(err)}`)
       }
-      stream.abort(err)
+      stream.abort(asError(err))
     }
-  }, { maxInboundStreams: maxStreamsPerPeer, maxOutboundStreams: maxStreamsPerPeer } as any)
+  }, { maxInboundStreams: maxStreamsPerPeer, maxOutboundStreams: maxStreamsPerPeer })
 
   const swarm: Swarm = {
     add (a) {
@@ -276,6 +307,7 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
         log: log.child(a.store.manifest.imageId),
         bans,
         onCorrupt: a.onCorrupt,
+        dataPath,
         onPeers: (peers) => { onPeers(t, peers) }
       })
       torrents.set(a.manifestId, t)
@@ -284,7 +316,7 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
     get: (id) => torrents.get(id),
     async connect (t, sources, signal) {
       for (const s of sources) remember(t, s, true)
-      await Promise.all(sources.map(async s => { await open(t, s, signal).catch((err: any) => { log.debug(`could not open a session with ${s.peerId}: ${err.message}`) }) }))
+      await Promise.all(sources.map(async s => { await open(t, s, signal).catch((err: unknown) => { log.debug(`could not open a session with ${s.peerId}: ${errorMessage(err)}`) }) }))
     },
     async fetchManifest (manifestId, sources, signal) {
       const errors: string[] = []
@@ -292,7 +324,7 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
         const sig = AbortSignal.any([AbortSignal.timeout(DEFAULT_HANDSHAKE_TIMEOUT * 3), ...(signal != null ? [signal] : [])])
         let stream: Stream | undefined
         try {
-          stream = await node.dialProtocol(dialTarget(src), BLOCK_PROTOCOL, { signal: sig, maxOutboundStreams: maxStreamsPerPeer } as any)
+          stream = await node.dialProtocol(dialTarget(src), BLOCK_PROTOCOL, { signal: sig, maxOutboundStreams: maxStreamsPerPeer })
           const messages = await handshake(stream, manifestId, false, sig, { maxBlockSize: 0 })
           await writeMessage(stream, { type: 'manifest-request' })
           for (let r = await messages.next(); r.done !== true; r = await messages.next()) {
@@ -302,8 +334,8 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
             return { manifestBytes: r.value.manifest, signature: r.value.signature }
           }
           throw new WireDecodeError('stream ended without a manifest')
-        } catch (err: any) {
-          errors.push(`${src.peerId}: ${err.message}`)
+        } catch (err) {
+          errors.push(`${src.peerId}: ${errorMessage(err)}`)
         } finally {
           stream?.abort(new Error('done'))
         }
@@ -319,10 +351,12 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
       await t.store.close()
     },
     torrents: () => [...torrents.values()],
+    data: () => dataPath.status(),
     async stop () {
       clearInterval(maintain)
       for (const id of [...torrents.keys()]) await swarm.remove(id)
       await node.unhandle(BLOCK_PROTOCOL)
+      await dataPath.close()
     }
   }
   return swarm

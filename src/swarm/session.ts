@@ -6,10 +6,13 @@
  */
 import { metrics } from '../ops/metrics.js'
 import type { Stream } from '@libp2p/interface'
+import type { Socket } from 'node:net'
 import { BitSet } from './bitset.js'
+import { createBulkChannel, type BulkChannel } from '../net/bulk/channel.js'
+import type { Grant } from '../net/bulk/listener.js'
 import { writeMessage } from './stream-io.js'
 import type { Message } from './wire.js'
-import { BlockHashMismatchError, CorruptCopyError, WireDecodeError } from '../errors.js'
+import { BlockHashMismatchError, BulkDecodeError, CorruptCopyError, DataEncryptionMismatchError, WireDecodeError, errorMessage } from '../errors.js'
 import type { SwarmContext } from './context.js'
 
 /**
@@ -35,12 +38,23 @@ export interface Session {
   send: (msg: Message) => void
   /** issue more requests if the picker has work for this neighbour */
   pump: () => void
+  /** block payloads to and from this neighbour cross this bulk socket from now on */
+  attachBulk: (socket: Socket, rest: Uint8Array) => void
+  /** a grant we gave the neighbour: revoked if the session ends before it is used */
+  granted: (grant: Grant) => void
   /** run until the stream ends */
   run: () => Promise<void>
   close: () => void
 }
 
-export function createSession (stream: Stream, messages: AsyncIterator<Message>, remote: string, ctx: SwarmContext): Session {
+export interface SessionOptions {
+  /** we opened the stream (we dial the neighbour's bulk channel when granted one) */
+  outbound?: boolean
+  /** the neighbour's IP address as the libp2p connection sees it */
+  remoteHost?: string
+}
+
+export function createSession (stream: Stream, messages: AsyncIterator<Message>, remote: string, ctx: SwarmContext, opts: SessionOptions = {}): Session {
   const remoteHas = new BitSet(ctx.store.have.size)
   const inFlight = new Map<number, number>() // index → time requested
   const uploads: number[] = []
@@ -52,6 +66,10 @@ export function createSession (stream: Stream, messages: AsyncIterator<Message>,
   const complained = new BitSet(ctx.store.have.size)
   let closed = false
   let outbox: Promise<void> = Promise.resolve()
+  let bulk: BulkChannel | undefined
+  let grant: Grant | undefined
+  /** the buffer a block is read into before it is sent over the bulk channel (reused) */
+  let sendBuffer: Uint8Array | undefined
 
   const send = (msg: Message): void => {
     if (closed) return
@@ -76,9 +94,11 @@ export function createSession (stream: Stream, messages: AsyncIterator<Message>,
     try {
       while (uploads.length > 0 && !closed) {
         const index = uploads.shift() as number
+        const channel = bulk
+        if (channel != null) sendBuffer ??= Buffer.allocUnsafe(ctx.store.manifest.blockSize)
         let data: Uint8Array
         try {
-          data = await ctx.store.read(index)
+          data = await ctx.store.read(index, channel != null ? sendBuffer : undefined)
         } catch (err) {
           if (!(err instanceof CorruptCopyError)) throw err
           ctx.corruptLocal(index)
@@ -87,15 +107,21 @@ export function createSession (stream: Stream, messages: AsyncIterator<Message>,
         }
         await ctx.upload.take(data.length, ctx.signal)
         if (closed) break
-        send({ type: 'block', index, data })
-        await outbox
+        if (channel != null) {
+          // a failed bulk send drops the block: the neighbour's channel fails
+          // too, and it asks again (over libp2p if need be)
+          if (!(await channel.sendBlock(index, data).then(() => true, () => false))) continue
+        } else {
+          send({ type: 'block', index, data })
+          await outbox
+        }
         sentTo.set(index)
         ctx.ledger.sent(remote, data.length)
         metrics.sent(data.length)
         ctx.onUploaded(remote, index)
       }
-    } catch (err: any) {
-      ctx.log.warn(`upload to ${remote} failed: ${err.message}`)
+    } catch (err) {
+      ctx.log.warn(`upload to ${remote} failed: ${errorMessage(err)}`)
       session.close()
     } finally {
       uploading = false
@@ -107,11 +133,11 @@ export function createSession (stream: Stream, messages: AsyncIterator<Message>,
    * full), then verify and store it off the read loop. Writes in progress are
    * bounded by the requests in flight.
    */
-  const onBlock = (index: number, data: Uint8Array[], length: number): void => {
+  const onBlock = (index: number, data: Uint8Array | Uint8Array[], length: number, release?: () => void, viaBulk = false): void => {
     const asked = inFlight.delete(index)
     // a block we gave up on (timed out, cancelled) is still worth keeping if we lack it
-    if (!asked && (ctx.store.have.get(index) || index >= ctx.store.have.size || unasked >= MAX_UNASKED_WRITES)) return
-    ctx.ledger.received(remote, length)
+    if (!asked && (ctx.store.have.get(index) || index >= ctx.store.have.size || unasked >= MAX_UNASKED_WRITES)) { release?.(); return }
+    ctx.ledger.received(remote, length, viaBulk)
     metrics.received(remote, length)
     writes++
     if (!asked) unasked++
@@ -119,14 +145,53 @@ export function createSession (stream: Stream, messages: AsyncIterator<Message>,
       if (fresh) { metrics.blockVerified(); ctx.onBlock(index, remote) }
     }, (err) => {
       if (asked) ctx.picker?.failed(index, remote)
-      if (!(err instanceof BlockHashMismatchError)) { ctx.log.warn(`cannot store block ${index}: ${err.message}`); return }
+      if (!(err instanceof BlockHashMismatchError)) { ctx.log.warn(`cannot store block ${index}: ${errorMessage(err)}`); return }
       metrics.blockRejected()
       ctx.log.warn(`${remote} sent a corrupt block ${index}: told it, struck it`)
       send({ type: 'corrupt', index })
       if (ctx.strike(remote, `sent corrupt block ${index}`)) session.close()
-    }).finally(() => { writes--; if (!asked) unasked--; pump() })
+    }).finally(() => { release?.(); writes--; if (!asked) unasked--; pump() })
     void done
     pump()
+  }
+
+  /** a block is worth reading off the bulk channel if we asked for it or lack it */
+  const wants = (index: number): boolean => !closed && index < ctx.store.have.size && (inFlight.has(index) || !ctx.store.have.get(index))
+
+  const attachBulk = (socket: Socket, rest: Uint8Array): void => {
+    if (closed || bulk != null) { socket.destroy(); return }
+    grant = undefined
+    bulk = createBulkChannel({
+      socket,
+      rest,
+      maxBlockSize: ctx.store.manifest.blockSize,
+      wants,
+      onBlock (index, data, release) {
+        ctx.download.take(data.length, ctx.signal).then(() => { onBlock(index, data, data.length, release, true) }, release)
+      },
+      onClose (err) {
+        bulk = undefined
+        if (closed || err == null) return
+        if (err instanceof BulkDecodeError) ctx.dataPath?.strike(remote, `bulk channel: ${errorMessage(err)}`)
+        ctx.dataPath?.fallback(remote, `bulk channel failed (${errorMessage(err)})`)
+        // blocks in flight on the lost channel are asked for again
+        for (const index of inFlight.keys()) ctx.picker?.failed(index, remote)
+        inFlight.clear()
+        pump()
+      }
+    })
+  }
+
+  const onDataChannel = (msg: Extract<Message, { type: 'data-channel' }>): void => {
+    const dp = ctx.dataPath
+    if (dp == null) return
+    dp.check(remote, msg) // throws on a data_encryption mismatch: the session ends
+    if (opts.outbound !== true || msg.grant == null || bulk != null) return
+    if (dp.port === 0) return // this node keeps every block on libp2p
+    if (opts.remoteHost == null) { dp.fallback(remote, 'the neighbour\'s address is not an IP address'); return }
+    dp.dial(opts.remoteHost, msg, ctx.signal).then(socket => { attachBulk(socket, new Uint8Array(0)) }, (err: Error) => {
+      dp.fallback(remote, `cannot open a bulk channel to ${opts.remoteHost ?? ''}:${msg.port} (${errorMessage(err)}); open that TCP port between nodes`)
+    })
   }
 
   const handle = async (msg: Message): Promise<void> => {
@@ -188,6 +253,9 @@ export function createSession (stream: Stream, messages: AsyncIterator<Message>,
           ctx.recheck(msg.index)
         }
         break
+      case 'data-channel':
+        onDataChannel(msg)
+        break
       default:
         break
     }
@@ -216,6 +284,8 @@ export function createSession (stream: Stream, messages: AsyncIterator<Message>,
     },
     send,
     pump,
+    attachBulk,
+    granted (g) { grant = g },
     async run () {
       try {
         while (!closed) {
@@ -223,10 +293,10 @@ export function createSession (stream: Stream, messages: AsyncIterator<Message>,
           if (next.done === true) break
           await handle(next.value)
         }
-      } catch (err: any) {
-        if (!closed) ctx.log.debug(`session with ${remote} ended: ${err.message}`)
+      } catch (err) {
+        if (!closed && !(err instanceof DataEncryptionMismatchError)) ctx.log.debug(`session with ${remote} ended: ${errorMessage(err)}`)
         // garbage on the wire is a strike; a reset or a timeout is not
-        if (!closed && err instanceof WireDecodeError) ctx.strike(remote, `block protocol: ${String(err.message)}`)
+        if (!closed && err instanceof WireDecodeError) ctx.strike(remote, `block protocol: ${errorMessage(err)}`)
       } finally {
         session.close()
       }
@@ -238,6 +308,8 @@ export function createSession (stream: Stream, messages: AsyncIterator<Message>,
       for (const index of inFlight.keys()) ctx.picker?.failed(index, remote)
       inFlight.clear()
       ctx.picker?.removePeer(remote)
+      if (grant != null) ctx.dataPath?.revoke(grant)
+      bulk?.close()
       ctx.onClose(session)
       stream.close().catch(() => { stream.abort(new Error('closed')) })
     }

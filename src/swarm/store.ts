@@ -5,14 +5,14 @@
  * each block by its hash before it is written and persisting which blocks it
  * holds so a restarted peer resumes.
  */
-import { createHash } from 'node:crypto'
+import { createHash, webcrypto } from 'node:crypto'
 import { constants } from 'node:fs'
 import { copyFile, open, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import type { FileHandle } from 'node:fs/promises'
 import { forEachChunk } from '../util/file-chunks.js'
 import { join } from 'node:path'
 import { BitSet } from './bitset.js'
-import { BlockHashMismatchError, CorruptCopyError, ImageHashMismatchError, InputFileError } from '../errors.js'
+import { BlockHashMismatchError, CorruptCopyError, ImageHashMismatchError, InputFileError, errorMessage } from '../errors.js'
 import { blockCount, blockLength } from '../image/manifest.js'
 import type { Manifest } from '../image/manifest.js'
 
@@ -20,8 +20,8 @@ export interface BlockStore {
   readonly manifest: Manifest
   /** blocks held (and verified) */
   readonly have: BitSet
-  /** reads a block this store holds */
-  read: (index: number) => Promise<Uint8Array>
+  /** reads a block this store holds (into `into` when given: a buffer of at least the block size, reused by the caller) */
+  read: (index: number, into?: Uint8Array) => Promise<Uint8Array>
   /** verifies and stores a block (given whole or as consecutive parts); returns false if it was already held */
   write: (index: number, data: Uint8Array | Uint8Array[]) => Promise<boolean>
   /** re-reads a held block and checks it against the manifest (a neighbour said it was corrupt) */
@@ -46,6 +46,15 @@ export function blockMatches (m: Manifest, index: number, data: Uint8Array | Uin
   return len === blockLength(m, index) && equalBytes(h.digest(), m.blockHashes[index])
 }
 
+/**
+ * Checks a block given as one buffer, hashing on libuv's thread pool
+ * (`crypto.subtle.digest`) so the main thread keeps reading the network
+ */
+export async function blockMatchesOffThread (m: Manifest, index: number, data: Uint8Array): Promise<boolean> {
+  if (data.length !== blockLength(m, index)) return false
+  return equalBytes(new Uint8Array(await webcrypto.subtle.digest('SHA-256', data as Uint8Array<ArrayBuffer>)), m.blockHashes[index])
+}
+
 /** Writes all of `parts` at `position`, looping over short writes */
 async function writeAll (fh: FileHandle, parts: Uint8Array[], position: number): Promise<void> {
   let rest = parts
@@ -64,9 +73,9 @@ async function writeAll (fh: FileHandle, parts: Uint8Array[], position: number):
   }
 }
 
-async function readBlock (fh: FileHandle, m: Manifest, index: number): Promise<Uint8Array> {
+async function readBlock (fh: FileHandle, m: Manifest, index: number, into?: Uint8Array): Promise<Uint8Array> {
   const len = blockLength(m, index)
-  const buf = Buffer.allocUnsafe(len)
+  const buf = into != null && into.length >= len ? into.subarray(0, len) : Buffer.allocUnsafe(len)
   let off = 0
   while (off < len) {
     const { bytesRead } = await fh.read(buf, off, len - off, index * m.blockSize + off)
@@ -95,9 +104,9 @@ export async function openSourceStore (path: string, manifest: Manifest, readChe
   const have = new BitSet(blockCount(manifest.size, manifest.blockSize))
   for (let i = 0; i < have.size; i++) have.set(i)
   const checked = new BitSet(have.size)
-  const verified = async (index: number): Promise<Uint8Array> => {
-    const data = await readBlock(fh, manifest, index).catch((err: any) => {
-      throw new CorruptCopyError(`image ${manifest.imageId}: cannot read block ${index} of ${path}: ${err.message}`)
+  const verified = async (index: number, into?: Uint8Array): Promise<Uint8Array> => {
+    const data = await readBlock(fh, manifest, index, into).catch((err: unknown) => {
+      throw new CorruptCopyError(`image ${manifest.imageId}: cannot read block ${index} of ${path}: ${errorMessage(err)}`)
     })
     if (!blockMatches(manifest, index, data)) throw new CorruptCopyError(`image ${manifest.imageId}: block ${index} of ${path} no longer matches the manifest (was the file changed?)`)
     return data
@@ -105,9 +114,9 @@ export async function openSourceStore (path: string, manifest: Manifest, readChe
   return {
     manifest,
     have,
-    async read (index) {
-      if (readCheck === 'once' && checked.get(index)) return await readBlock(fh, manifest, index)
-      const data = await verified(index)
+    async read (index, into) {
+      if (readCheck === 'once' && checked.get(index)) return await readBlock(fh, manifest, index, into)
+      const data = await verified(index, into)
       checked.set(index)
       return data
     },
@@ -192,14 +201,15 @@ export async function openPartialStore (dir: string, name: string, manifest: Man
     manifest,
     partPath,
     get have () { return have },
-    read: async (index) => await readBlock(fh, manifest, index),
+    read: async (index, into) => await readBlock(fh, manifest, index, into),
     async check (index) {
       const data = await readBlock(fh, manifest, index).catch(() => undefined)
       return data != null && blockMatches(manifest, index, data)
     },
     async write (index, data) {
       if (have.get(index)) return false
-      if (!blockMatches(manifest, index, data)) {
+      const matches = Array.isArray(data) ? blockMatches(manifest, index, data) : await blockMatchesOffThread(manifest, index, data)
+      if (!matches) {
         throw new BlockHashMismatchError(`block ${index} of image ${manifest.imageId} does not match its hash`)
       }
       await writeAll(fh, Array.isArray(data) ? data : [data], index * manifest.blockSize)

@@ -17,6 +17,8 @@ import type { TokenBucket } from './token-bucket.js'
 import type { Logger } from '../log.js'
 import type { Message } from './wire.js'
 import type { BanList } from '../net/bans.js'
+import { errorMessage } from '../errors.js'
+import type { DataPath } from './data-path.js'
 
 export type PeerList = Array<{ id: Uint8Array, addrs: Uint8Array[] }>
 
@@ -43,6 +45,8 @@ export interface TorrentInit {
   log: Logger
   /** our own peer id */
   localId: string
+  /** bulk channels for block payloads (absent: all over libp2p) */
+  dataPath?: DataPath
   /** a neighbour told us of other nodes on this manifest */
   onPeers: (peers: PeerList) => void
   /** strikes against neighbours that misbehave */
@@ -71,7 +75,7 @@ export interface Torrent {
    * after the bitfield. When a session with `remote` exists already (both
    * sides dialled at once) the stream opened by the lower peer id wins.
    */
-  attach: (stream: Stream, messages: AsyncIterator<Message>, remote: string, opts: { outbound: boolean, peers: PeerList }) => void
+  attach: (stream: Stream, messages: AsyncIterator<Message>, remote: string, opts: { outbound: boolean, peers: PeerList, remoteHost?: string }) => void
   has: (remote: string) => boolean
   /** closes every session */
   stop: () => void
@@ -107,6 +111,7 @@ export function createTorrent (init: TorrentInit): Torrent {
     upload: init.upload,
     download: init.download,
     ledger,
+    dataPath: init.dataPath,
     log: init.log,
     signal: controller.signal,
     onBlock (index, from) {
@@ -128,8 +133,8 @@ export function createTorrent (init: TorrentInit): Torrent {
       return false
     },
     recheck (index) {
-      store.check(index).then(ok => { if (!ok) ctx.corruptLocal(index) }, (err: any) => {
-        init.log.warn(`cannot re-check block ${index}: ${err.message}`)
+      store.check(index).then(ok => { if (!ok) ctx.corruptLocal(index) }, (err: unknown) => {
+        init.log.warn(`cannot re-check block ${index}: ${errorMessage(err)}`)
       })
     },
     corruptLocal (index) {
@@ -158,7 +163,7 @@ export function createTorrent (init: TorrentInit): Torrent {
     get corrupt () { return corrupt },
     get neighbours () { return [...sessions.keys()] },
     has: (remote) => sessions.has(remote),
-    attach (stream, messages, remote, { outbound, peers }) {
+    attach (stream, messages, remote, { outbound, peers, remoteHost }) {
       const existing = sessions.get(remote)
       if (existing != null) {
         const initiator = outbound ? init.localId : remote
@@ -166,8 +171,14 @@ export function createTorrent (init: TorrentInit): Torrent {
         if (initiator !== lower) { stream.abort(new Error('duplicate session')); return }
         existing.close()
       }
-      const session = createSession(stream, messages, remote, ctx)
+      const session = createSession(stream, messages, remote, ctx, { outbound, remoteHost })
       sessions.set(remote, session)
+      // data_encryption, and a bulk channel grant from the side that accepted the stream
+      const offer = init.dataPath?.offer(remote, !outbound, (socket, rest) => { session.attachBulk(socket, rest) })
+      if (offer != null) {
+        if (offer.grant != null) session.granted(offer.grant)
+        session.send(offer.message)
+      }
       // a super-seeder reveals blocks one by one instead of a full bitfield
       const bits = superSeeder != null ? new Uint8Array(Math.ceil(n / 8)) : store.have.toBytes()
       session.send({ type: 'bitfield', count: n, bits })

@@ -9,17 +9,18 @@ import { MAX_BLOCKS, MAX_BLOCK_SIZE, MAX_MANIFEST_BYTES } from '../image/limits.
 
 /**
  * Version of the whole wire protocol (SPEC.md: handshake, announcements,
- * catalogue, block exchange). Bump it with any change an older node cannot
+ * catalogue, block exchange, bulk channel). Bump it with any change an older node cannot
  * understand: nodes tell each other theirs on connect (identify's agent
  * version) and log a mismatch on both sides.
  */
-export const WIRE_VERSION = 3
+export const WIRE_VERSION = 2
 
 /**
- * libp2p protocol id of the block exchange (1.1.0, wire version 3, added
- * CORRUPT and the per-type frame bounds; 1.0.0 nodes cannot talk to it)
+ * libp2p protocol id of the block exchange (2.0.0, wire version 2, added
+ * DATA_CHANNEL: block payloads may cross a bulk channel beside libp2p; CORRUPT;
+ * and a largest frame per message type)
  */
-export const BLOCK_PROTOCOL = '/precache/blocks/1.1.0'
+export const BLOCK_PROTOCOL = '/precache/blocks/2.0.0'
 
 /** Largest signature accepted */
 export const MAX_SIGNATURE_BYTES = 512
@@ -54,6 +55,11 @@ export type Message =
   | { type: 'peers', peers: Array<{ id: Uint8Array, addrs: Uint8Array[] }> }
   /** block `index` the receiver got from the sender did not match its hash */
   | { type: 'corrupt', index: number }
+  /**
+   * the sender's `[swarm] data_encryption`, and (from the side that accepted
+   * the stream) a one-time grant to open a bulk channel to its `port`
+   */
+  | { type: 'data-channel', encryption: 'tls' | 'none', port: number, grant?: { token: Uint8Array, secret: Uint8Array } }
 
 export interface DecoderLimits {
   /**
@@ -90,6 +96,9 @@ const T_BLOCK = 0x08
 const T_REJECT = 0x09
 const T_PEERS = 0x0a
 const T_CORRUPT = 0x0b
+const T_DATA_CHANNEL = 0x0c
+/** DATA_CHANNEL grant: token and TLS pre-shared key */
+const GRANT_BYTES = 32
 
 type IndexType = 'have' | 'request' | 'cancel' | 'reject' | 'corrupt'
 const INDEX_TYPES: Record<number, IndexType> = { [T_HAVE]: 'have', [T_REQUEST]: 'request', [T_CANCEL]: 'cancel', [T_REJECT]: 'reject', [T_CORRUPT]: 'corrupt' }
@@ -109,6 +118,7 @@ export function maxFrameBody (type: number, maxBlock: number, maxManifest: numbe
     case T_HAVE: case T_REQUEST: case T_CANCEL: case T_REJECT: case T_CORRUPT: return 5
     case T_BLOCK: return 5 + maxBlock
     case T_PEERS: return PEERS_MAX_BODY
+    case T_DATA_CHANNEL: return 4 + 2 * GRANT_BYTES
     default: return 0
   }
 }
@@ -184,6 +194,14 @@ export function encode (msg: Message): Uint8Array[] {
         }
       }
       return frame(T_PEERS, parts)
+    }
+    case 'data-channel': {
+      const head = new Uint8Array(3)
+      head[0] = msg.encryption === 'none' ? 1 : 0
+      new DataView(head.buffer).setUint16(1, msg.port)
+      if (msg.grant == null) return frame(T_DATA_CHANNEL, [head])
+      if (msg.grant.token.length !== GRANT_BYTES || msg.grant.secret.length !== GRANT_BYTES) throw new RangeError('grant must be 32 + 32 bytes')
+      return frame(T_DATA_CHANNEL, [head, msg.grant.token, msg.grant.secret])
     }
   }
 }
@@ -275,6 +293,16 @@ function decodeBody (body: Uint8ArrayList, maxBlock: number, maxManifest: number
       }
       if (off !== b.length) bad('PEERS has trailing bytes')
       return { type: 'peers', peers }
+    }
+    case T_DATA_CHANNEL: {
+      if (len !== 3 && len !== 3 + 2 * GRANT_BYTES) bad('DATA_CHANNEL length')
+      const mode = body.get(1)
+      if (mode > 1) bad('DATA_CHANNEL encryption')
+      const port = view(3).getUint16(1)
+      const encryption = mode === 1 ? 'none' : 'tls'
+      if (len === 3) return { type: 'data-channel', encryption, port }
+      if (port === 0) bad('DATA_CHANNEL grant without a port')
+      return { type: 'data-channel', encryption, port, grant: { token: body.subarray(4, 4 + GRANT_BYTES), secret: body.subarray(4 + GRANT_BYTES) } }
     }
     default:
       bad(`unknown type 0x${type.toString(16)}`)

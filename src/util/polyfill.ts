@@ -1,5 +1,5 @@
 // libp2p 3.x uses Promise.withResolvers, which Node 20 lacks. Import this first.
-const P = Promise as any
+const P: { withResolvers?: unknown } = Promise
 if (typeof P.withResolvers !== 'function') {
   P.withResolvers = function withResolvers<T> () {
     let resolve!: (v: T) => void

@@ -1,5 +1,5 @@
 /** Helpers for the cache-lifecycle tests (real processes): markers that prove a cached file was never replaced */
-import { link, mkdir, stat, utimes } from 'node:fs/promises'
+import { link, mkdir, rm, stat, utimes } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Cluster, PeerHandle } from '../../src/demo/cluster.js'
 import { stopAll } from '../../src/demo/processes.js'
@@ -46,4 +46,11 @@ export async function waitCatalogue (c: Cluster, p: PeerHandle, after: number, t
     const v = await seederView(c, p)
     return v != null && v.catalogues > after ? v : undefined
   }, timeoutMs)
+}
+
+/** SIGTERM a peer, wait for it to exit, and start it again with the same folders (its old status file removed first) */
+export async function restartPeer (c: Cluster, p: PeerHandle): Promise<PeerHandle> {
+  await stopAll([p.child])
+  await rm(p.statusFile, { force: true })
+  return await c.startPeer(p.index)
 }

@@ -5,6 +5,13 @@ import { join } from 'node:path'
 import { loadConfig, requireOption } from '../../src/config/load.js'
 import { parseDuration, parseRate, parseSize } from '../../src/config/units.js'
 import { ConfigError } from '../../src/errors.js'
+import { OPTIONS } from '../../src/config/schema.js'
+import { DEFAULT_MAX_NEIGHBOURS, DEFAULT_REQUESTS_PER_PEER } from '../../src/swarm/engine.js'
+import { DEFAULT_BLOCK_SIZE } from '../../src/image/manifest.js'
+import { DEFAULT_ANNOUNCE_INTERVAL } from '../../src/distribute/announcer.js'
+import { DEFAULT_MODE, DEFAULT_TOUCH_INTERVAL } from '../../src/cache/nova.js'
+import { DEFAULT_PAGE_SIZE } from '../../src/list/glance.js'
+import { DEFAULT_CONTAINER, DEFAULT_OBJECT_TEMPLATE } from '../../src/fetch/swift.js'
 
 test('sizes, durations and rates parse with units', t => {
   t.is(parseSize('64MiB'), 64 * 1024 * 1024)
@@ -55,4 +62,40 @@ test('bad values and missing files are ConfigErrors with the source named', asyn
   t.throws(() => loadConfig({ command: 'seeder', flags: {}, configFile: '/nonexistent/precache.conf' }), { instanceOf: ConfigError, message: /does not exist/ })
   const c = loadConfig({ command: 'peer', flags: {} })
   t.throws(() => requireOption(c, 'peer', 'seeders'), { instanceOf: ConfigError, message: /--seeder/ })
+})
+
+test('the typed Config: every default is present and of its schema type; the types follow the schema', t => {
+  const c = loadConfig({ command: 'seeder', flags: { seeder: ['/ip4/127.0.0.1/tcp/1/p2p/x'] } })
+  const runtimeType = { string: 'string', path: 'string', int: 'number', size: 'number', duration: 'number', rate: 'number', bool: 'boolean', list: 'object' } as const
+  const sections = c as unknown as Record<string, Record<string, unknown>>
+  for (const spec of OPTIONS) {
+    const value = sections[spec.section][spec.key]
+    if (spec.default === undefined) { t.is(value, undefined, `${spec.section}.${spec.key}`); continue }
+    t.is(typeof value, runtimeType[spec.type], `${spec.section}.${spec.key}`)
+    if (spec.type === 'list') t.true(Array.isArray(value))
+  }
+  // compile-time: these lines only build while the types follow the schema
+  const blockSize: number = c.swarm.block_size
+  const topic: string = c.DEFAULT.topic
+  const raw: boolean = c.cache.force_raw_images
+  const roles: string[] = c.openstack.roles
+  const identity: string | undefined = c.DEFAULT.identity
+  // @ts-expect-error an option without a default may be undefined
+  const images: string = c.seeder.images_dir
+  // @ts-expect-error no such option
+  t.throws(() => requireOption(c, 'swarm', 'blok_size'), { instanceOf: ConfigError })
+  t.truthy([blockSize, topic, raw, roles, identity, images])
+})
+
+test('the schema and the components agree on every default both name', t => {
+  const c = loadConfig({ command: 'peer', flags: {} })
+  t.is(c.swarm.requests_per_peer, DEFAULT_REQUESTS_PER_PEER)
+  t.is(c.swarm.max_neighbours, DEFAULT_MAX_NEIGHBOURS)
+  t.is(c.swarm.block_size, DEFAULT_BLOCK_SIZE)
+  t.is(c.seeder.announce_interval, DEFAULT_ANNOUNCE_INTERVAL)
+  t.is(c.cache.touch_interval, DEFAULT_TOUCH_INTERVAL)
+  t.is(Number.parseInt(c.cache.mode, 8), DEFAULT_MODE)
+  t.is(c.glance.page_size, DEFAULT_PAGE_SIZE)
+  t.is(c.swift.container, DEFAULT_CONTAINER)
+  t.is(c.swift.object_template, DEFAULT_OBJECT_TEMPLATE)
 })

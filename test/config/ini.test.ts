@@ -46,7 +46,7 @@ test('every INI snippet in the README loads, and means what it says', async t =>
     for (const [section, entries] of Object.entries(sections)) {
       for (const [key, { value }] of Object.entries(entries)) {
         t.false(/[#;]/.test(value) && !/^https?:/.test(value), `[${section}] ${key} = "${value}" keeps no comment`)
-        t.not(config[section]?.[key], undefined, `[${section}] ${key} is loaded`)
+        t.not((config as unknown as Record<string, Record<string, unknown> | undefined>)[section]?.[key], undefined, `[${section}] ${key} is loaded`)
       }
     }
     if (sections.cache?.instances_path != null) {

@@ -9,6 +9,7 @@ import { freePort } from '../../src/demo/processes.js'
 import { writeRandomImage } from '../../src/demo/image.js'
 import { parseHttpAddress, isLocalOnly } from '../../src/ops/http.js'
 import { newCluster, waitCached, waitFor } from '../e2e/helpers.js'
+import { RELEASE } from '../../src/roles/version.js'
 
 test('metrics and admin addresses: host:port, [v6]:port, unix sockets; anything else is a clear error', t => {
   t.deepEqual(parseHttpAddress('127.0.0.1:9108', 'metrics_listen'), { host: '127.0.0.1', port: 9108 })
@@ -73,7 +74,7 @@ test('/metrics of a running seeder and two peers: every family, with values that
     t.true((m.get('precache_connected_peers') ?? 0) >= 1, 'connected at least to the seeder')
     t.true(m.has('precache_sessions'))
     t.true(m.has('precache_sent_bytes_total'))
-    t.is(m.get('precache_build_info{version="0.1.0",role="peer",node="' + process.version + '"}'), 1)
+    t.is(m.get(`precache_build_info{version="${RELEASE}",role="peer",node="${process.version}"}`), 1)
     t.true(m.has('process_resident_memory_bytes') && m.has('nodejs_heap_size_used_bytes'), 'default process metrics')
   }
 

@@ -32,7 +32,8 @@ test.after.always(async () => { await rm(dir, { recursive: true, force: true }) 
 
 test('the executable runs without Node: --version, keygen, list, and help for every role', async t => {
   const version = await run(exe, ['--version'], { env: NO_NODE_ENV })
-  t.is(version.stdout.trim(), '0.1.0')
+  const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8'))
+  t.regex(version.stdout.trim(), new RegExp(`^precache ${pkg.version.replaceAll('.', '\\.')} `))
   const keys = join(dir, 'keys')
   await mkdir(keys)
   const id = await run(exe, ['keygen', '--swarm-key', join(keys, 'swarm.key'), '--identity', join(keys, 'node.id')], { env: NO_NODE_ENV })

@@ -29,6 +29,8 @@ const samples: Message[] = [
   { type: 'reject', index: 7 },
   { type: 'corrupt', index: 9 },
   { type: 'block', index: 3, data: new Uint8Array(70000).fill(5) },
+  { type: 'data-channel', encryption: 'tls', port: 0 },
+  { type: 'data-channel', encryption: 'none', port: 4101, grant: { token: new Uint8Array(32).fill(1), secret: new Uint8Array(32).fill(2) } },
   { type: 'peers', peers: [{ id: new Uint8Array(38).fill(1), addrs: [new Uint8Array(8).fill(4), new Uint8Array(3).fill(2)] }, { id: Uint8Array.of(1), addrs: [] }] }
 ]
 
@@ -167,7 +169,9 @@ const arbMessage: fc.Arbitrary<Message> = fc.oneof(
   })),
   fc.record({ type: fc.constantFrom('have' as const, 'request' as const, 'cancel' as const, 'reject' as const, 'corrupt' as const), index: fc.integer({ min: 0, max: (1 << 20) - 1 }) }),
   fc.record({ type: fc.constant('block' as const), index: fc.integer({ min: 0, max: 1000 }), data: fc.uint8Array({ minLength: 1, maxLength: 3000 }) }),
-  fc.record({ type: fc.constant('peers' as const), peers: fc.array(fc.record({ id: fc.uint8Array({ minLength: 1, maxLength: 40 }), addrs: fc.array(fc.uint8Array({ minLength: 1, maxLength: 30 }), { maxLength: 8 }) }), { maxLength: 5 }) })
+  fc.record({ type: fc.constant('peers' as const), peers: fc.array(fc.record({ id: fc.uint8Array({ minLength: 1, maxLength: 40 }), addrs: fc.array(fc.uint8Array({ minLength: 1, maxLength: 30 }), { maxLength: 8 }) }), { maxLength: 5 }) }),
+  fc.record({ type: fc.constant('data-channel' as const), encryption: fc.constantFrom('tls' as const, 'none' as const), port: fc.integer({ min: 0, max: 65535 }) }),
+  fc.record({ type: fc.constant('data-channel' as const), encryption: fc.constantFrom('tls' as const, 'none' as const), port: fc.integer({ min: 1, max: 65535 }), grant: fc.record({ token: fc.uint8Array({ minLength: 32, maxLength: 32 }), secret: fc.uint8Array({ minLength: 32, maxLength: 32 }) }) })
 ) as fc.Arbitrary<Message>
 
 test('property: valid messages round-trip under any chunking', t => {

@@ -6,7 +6,7 @@
  * large buffer each; `sendBlock` resolves once the socket no longer needs it.
  */
 import type { Socket } from 'node:net'
-import { BulkChannelError, BulkDecodeError } from '../../errors.js'
+import { BulkChannelError, BulkDecodeError, errorMessage } from '../../errors.js'
 import { createBulkDecoder, encodeBlockHeader } from './frames.js'
 
 /** Received blocks held at once (hashing, writing) before the socket stops being read. @default 24 */
@@ -68,8 +68,8 @@ export function createBulkChannel (init: BulkChannelInit): BulkChannel {
     let frames
     try {
       frames = decoder.push(chunk)
-    } catch (err: any) {
-      close(err instanceof BulkDecodeError ? err : new BulkDecodeError(err.message))
+    } catch (err) {
+      close(err instanceof BulkDecodeError ? err : new BulkDecodeError(errorMessage(err)))
       return
     }
     for (const f of frames) {
@@ -82,7 +82,7 @@ export function createBulkChannel (init: BulkChannelInit): BulkChannel {
     if (held >= maxHeld) socket.pause()
   }
 
-  socket.on('error', (err) => { close(new BulkChannelError(`bulk channel failed: ${err.message}`)) })
+  socket.on('error', (err) => { close(new BulkChannelError(`bulk channel failed: ${errorMessage(err)}`)) })
   socket.on('end', () => { close() })
   socket.on('close', () => { close(decoder.idle ? undefined : new BulkChannelError('bulk channel closed in the middle of a block')) })
   socket.setNoDelay(true)
@@ -97,7 +97,7 @@ export function createBulkChannel (init: BulkChannelInit): BulkChannel {
       await new Promise<void>((resolve, reject) => {
         socket.cork()
         socket.write(encodeBlockHeader(index, data.length))
-        socket.write(data, (err) => { if (err != null) reject(new BulkChannelError(`bulk send failed: ${err.message}`)); else resolve() })
+        socket.write(data, (err) => { if (err != null) reject(new BulkChannelError(`bulk send failed: ${errorMessage(err)}`)); else resolve() })
         socket.uncork()
       })
     },

@@ -4,7 +4,7 @@
  */
 import { connect, type Socket } from 'node:net'
 import * as tls from 'node:tls'
-import { BulkChannelError } from '../../errors.js'
+import { BulkChannelError, errorMessage } from '../../errors.js'
 import { encodeHello } from './frames.js'
 import type { Grant } from './listener.js'
 import { BULK_TLS_OPTIONS, pskIdentity, type DataEncryption } from './tls.js'
@@ -42,7 +42,7 @@ export async function dialBulk (init: BulkDialInit): Promise<Socket> {
     await new Promise<void>((resolve, reject) => {
       const fail = (why: string): void => { cleanup(); reject(new BulkChannelError(`bulk channel to ${init.host}:${init.port}: ${why}`)) }
       const onReady = (): void => { cleanup(); resolve() }
-      const onError = (err: Error): void => { fail(err.message) }
+      const onError = (err: Error): void => { fail(errorMessage(err)) }
       const onClose = (): void => { fail('closed during the handshake') }
       const onAbort = (): void => { fail('aborted') }
       const timer = setTimeout(() => { fail(`no connection within ${timeout} ms`) }, timeout)

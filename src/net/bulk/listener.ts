@@ -8,7 +8,7 @@
 import { createServer, type Server, type Socket } from 'node:net'
 import * as tls from 'node:tls'
 import { randomBytes } from 'node:crypto'
-import { BulkDecodeError } from '../../errors.js'
+import { BulkDecodeError, errorMessage } from '../../errors.js'
 import { decodeHello, MAX_HELLO_BYTES, TOKEN_BYTES } from './frames.js'
 import { BULK_TLS_OPTIONS, pskIdentity, type DataEncryption } from './tls.js'
 
@@ -32,7 +32,7 @@ export interface Refusal { reason: string, peerId?: string }
 
 export interface BulkListenerInit {
   encryption: DataEncryption
-  /** address to bind. @default '0.0.0.0' */
+  /** address to bind. @default '::' (every address, IPv4 and IPv6) */
   host?: string
   /** port to bind; 0 = any free port. @default 0 */
   port?: number
@@ -99,8 +99,8 @@ export async function createBulkListener (init: BulkListenerInit): Promise<BulkL
       let got
       try {
         got = decodeHello(buf.subarray(0, Math.min(buf.length, MAX_HELLO_BYTES)))
-      } catch (err: any) {
-        finish(); refuse(socket, { reason: err instanceof BulkDecodeError ? err.message : 'garbage' }); return
+      } catch (err) {
+        finish(); refuse(socket, { reason: err instanceof BulkDecodeError ? errorMessage(err) : 'garbage' }); return
       }
       if (got == null) return
       finish()
@@ -149,7 +149,7 @@ export async function createBulkListener (init: BulkListenerInit): Promise<BulkL
     })
     srv.on('tlsClientError', (err: Error, socket: tls.TLSSocket) => {
       socket.destroy()
-      init.onRefused?.({ reason: `TLS handshake refused: ${err.message.split('\n')[0].trim()}` })
+      init.onRefused?.({ reason: `TLS handshake refused: ${errorMessage(err).split('\n')[0].trim()}` })
     })
     server = srv
   } else {
@@ -159,7 +159,7 @@ export async function createBulkListener (init: BulkListenerInit): Promise<BulkL
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
-    server.listen(init.port ?? 0, init.host ?? '0.0.0.0', () => { server.off('error', reject); resolve() })
+    server.listen(init.port ?? 0, init.host ?? '::', () => { server.off('error', reject); resolve() })
   })
   const sweep = setInterval(() => {
     const now = Date.now()

@@ -7,7 +7,7 @@
 import type { CacheDriver } from '../cache/driver.js'
 import { mkdir, readdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
-import { ImageHashMismatchError, NoSpaceError, UntrustedManifestError, throwIfAborted } from '../errors.js'
+import { ImageHashMismatchError, NoSpaceError, UntrustedManifestError, errorMessage, throwIfAborted } from '../errors.js'
 import { formatBytes } from '../config/units.js'
 import type { Logger } from '../log.js'
 import { decodeManifest } from '../image/manifest.js'
@@ -58,9 +58,21 @@ async function signedManifest (c: DownloadComponents, meta: ImageMeta, signal: A
  * again after it was released) and rejoins its swarm, so that the seeder can
  * point newcomers at this host. Resolves with true when the image is in place.
  */
-export async function reseed (c: DownloadComponents, meta: ImageMeta): Promise<boolean> {
-  const p = c.store.get(meta.imageId)
-  if (p == null || p.manifestId !== meta.manifestId || !await c.driver.has(meta)) return false
+export async function reseed (c: DownloadComponents, meta: ImageMeta, seeder: string, pinned: boolean): Promise<boolean> {
+  let p = c.store.get(meta.imageId)
+  if (p == null || p.manifestId !== meta.manifestId) {
+    // placed by a peer that was killed before it recorded it: adopt it, never place it twice
+    const found = await c.driver.lookup?.(meta)
+    if (found == null) return false
+    p = { manifestId: meta.manifestId, seeder, state: 'placed', size: meta.size, path: found.path, sameBytes: found.sameBytes, pinned, lastAnnounced: Date.now() }
+    await c.store.update(meta.imageId, p, meta.manifestId)
+    await rm(join(c.driver.stagingDir(), `${meta.manifestId}.progress`), { force: true })
+    c.log(`image ${meta.imageId} was placed before a restart but not recorded: adopting it`, { path: found.path })
+  } else if (!await c.driver.has(meta)) {
+    return false
+  } else if (c.store.downloads().some(([id]) => id === meta.manifestId)) {
+    await c.store.setDownload(meta.manifestId, undefined) // killed after placing it, before this was forgotten
+  }
   if (p.sameBytes !== true || p.path == null || c.swarm.get(meta.manifestId) != null) return true
   const signed = await c.store.loadManifest(meta.manifestId)
   if (signed == null) return true
@@ -89,11 +101,11 @@ function stopOnWriteErrors (store: PartialStore, meta: ImageMeta, stop: (err: Er
   store.write = async (index, data) => {
     try {
       return await write(index, data)
-    } catch (err: any) {
-      if (typeof err?.code === 'string') {
-        stop(err.code === 'ENOSPC'
+    } catch (err) {
+      if (typeof (err as NodeJS.ErrnoException | undefined)?.code === 'string') {
+        stop((err as NodeJS.ErrnoException).code === 'ENOSPC'
           ? new NoSpaceError(`image ${meta.imageId}: the disk is full (ENOSPC while writing ${store.partPath}); the download stops and is retried later`)
-          : new NoSpaceError(`image ${meta.imageId}: cannot write ${store.partPath} (${String(err.code)}); the download stops and is retried later`))
+          : new NoSpaceError(`image ${meta.imageId}: cannot write ${store.partPath} (${String((err as NodeJS.ErrnoException).code)}); the download stops and is retried later`))
       }
       throw err
     }
@@ -132,8 +144,8 @@ export async function downloadImage (c: DownloadComponents, meta: ImageMeta, see
     await c.store.setDownload(meta.manifestId, { imageId: meta.imageId, size: meta.size })
     const placedBefore = c.store.get(meta.imageId)
     if (repair && placedBefore?.manifestId === meta.manifestId && placedBefore.sameBytes === true && placedBefore.path != null) {
-      await seedPartialFrom(staging, meta.manifestId, manifest, placedBefore.path).catch((err: any) => {
-        c.log.warn(`image ${meta.imageId}: cannot start the repair from the placed copy (${String(err.message)}): downloading it whole`)
+      await seedPartialFrom(staging, meta.manifestId, manifest, placedBefore.path).catch((err: unknown) => {
+        c.log.warn(`image ${meta.imageId}: cannot start the repair from the placed copy (${errorMessage(err)}): downloading it whole`)
       })
     }
     const store = await openPartialStore(staging, meta.manifestId, manifest)
@@ -167,8 +179,7 @@ export async function downloadImage (c: DownloadComponents, meta: ImageMeta, see
     const previous = c.store.get(meta.imageId)
     const placed = await c.driver.store(meta, store.partPath, signal)
     await store.finish()
-    await c.store.update(meta.imageId, { manifestId: meta.manifestId, seeder, state: 'placed', size: meta.size, path: placed.path, sameBytes: placed.sameBytes, pinned, lastAnnounced: Date.now() })
-    await c.store.setDownload(meta.manifestId, undefined)
+    await c.store.update(meta.imageId, { manifestId: meta.manifestId, seeder, state: 'placed', size: meta.size, path: placed.path, sameBytes: placed.sameBytes, pinned, lastAnnounced: Date.now() }, meta.manifestId)
     if (previous != null && previous.manifestId !== meta.manifestId) {
       await c.swarm.remove(previous.manifestId)
       await c.store.removeManifest(previous.manifestId)
