@@ -29,8 +29,8 @@ async function once (size: number, blockSize: string | undefined, args: string[]
     const seeder = await c.startSeeder()
     // wait until the seeder has hashed the image and announces it
     for (;;) {
-      const s = await c.readStatus(join(dir, 'seeder', 'status.json'))
-      if (s?.images?.length > 0) break
+      const s = await c.seederStatus()
+      if (s?.images.some(i => i.state === 'announced') === true) break
       await new Promise(resolve => setTimeout(resolve, 100))
     }
     const started = process.hrtime.bigint()
@@ -38,8 +38,8 @@ async function once (size: number, blockSize: string | undefined, args: string[]
     const peer = await c.startPeer(1)
     let seconds = 0
     for (;;) {
-      const s = await c.readStatus(peer.statusFile)
-      const img = s?.images?.[0]
+      const s = await c.peerStatus(peer)
+      const img = s?.images[0]
       if (img?.state === 'cached') { seconds = Number(process.hrtime.bigint() - started) / 1e9; break }
       if (peer.child.proc.exitCode != null) throw new Error(`peer exited; log ${peer.child.logFile}`)
       await new Promise(resolve => setTimeout(resolve, 20))
@@ -61,7 +61,7 @@ async function once (size: number, blockSize: string | undefined, args: string[]
       receiverCpuSecondsPerGiB: p.cpuSeconds / gib,
       senderCpuSecondsPerGiB: seederCpu / gib,
       cpuSecondsPerGiB: (p.cpuSeconds + seederCpu) / gib,
-      receivedBulkBytes: (await c.readStatus(peer.statusFile))?.images?.[0]?.receivedBulkBytes ?? 0,
+      receivedBulkBytes: (await c.peerStatus(peer))?.images[0]?.receivedBulkBytes ?? 0,
       verified,
       load1: loadavg()[0]
     }

@@ -1,10 +1,11 @@
 /**
  * precache as deployed: a seeder in the origin namespace and a peer in each
  * host namespace, all running before the image appears. The clock starts when
- * the seeder announces the image (after hashing it) and stops at each peer's
- * "cached image" log line (after its whole-image check and rename).
+ * the seeder announces the image (after hashing it) and stops when each peer
+ * has it verified and in place; both instants come from the status files
+ * (src/roles/status.ts), never from log lines.
  */
-import { linkSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs'
+import { linkSync, mkdirSync, openSync, writeFileSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import type { ChildProcess } from 'node:child_process'
 import { CLI_ENTRY, NODE_FLAGS } from '../../src/demo/processes.js'
@@ -12,13 +13,18 @@ import { generateSwarmKey } from '../../src/net/swarm-key.js'
 import { writeIdentity } from '../../src/net/identity.js'
 import { ORIGIN_IP, hostIp, hostNs, originNs } from './topology.js'
 import { sleep, until } from './run-context.js'
+import { readPeerStatusSync, readSeederStatusSync } from '../../src/roles/status.js'
+import { imageIdFromName } from '../../src/image/id.js'
 import type { Method, RunContext } from './run-context.js'
 
-function logTime (file: string, pattern: RegExp): number | undefined {
-  let text = ''
-  try { text = readFileSync(file, 'utf8') } catch { return undefined }
-  const line = text.split('\n').find(l => pattern.test(l))
-  return line != null ? Date.parse(line.slice(0, 24)) : undefined
+/** When the seeder announced `image` (ms since the epoch), from its status file */
+function announcedAt (statusFile: string, file: string): number | undefined {
+  return readSeederStatusSync(statusFile)?.images.find(i => i.imageId === imageIdFromName(file))?.since.announced
+}
+
+/** When a peer had `image` verified and in place (ms since the epoch), from its status file */
+function cachedAt (statusFile: string, file: string): number | undefined {
+  return readPeerStatusSync(statusFile)?.images.find(i => i.imageId === imageIdFromName(file))?.cachedAt
 }
 
 /**
@@ -50,14 +56,14 @@ export function precacheMethod (extraSeederArgs: string[] = [], extraPeerArgs: s
     procs.push(ctx.topo.spawnIn(originNs, node, [...flags, CLI_ENTRY, 'seeder', '--images', images, '--interval', '1s',
       '--listen', `/ip4/${ORIGIN_IP}/tcp/4001`, '--swarm-key', key, '--identity', join(dir, 'seeder.id'),
       '--state-dir', join(dir, 'seeder-state'), '--status-file', seederStatus, ...extraSeederArgs], log(seederLog)))
-    const peerLogs: string[] = []
+    const peerStatus: string[] = []
     for (let i = 0; i < ctx.hosts; i++) {
       const p = join(dir, `peer-${i}`)
       mkdirSync(p, { recursive: true })
-      peerLogs.push(join(p, 'log.txt'))
+      peerStatus.push(join(p, 'status.json'))
       procs.push(ctx.topo.spawnIn(hostNs(i), node, [...flags, CLI_ENTRY, 'peer', '--seeder', `/ip4/${ORIGIN_IP}/tcp/4001/p2p/${id}`,
         '--listen', `/ip4/${hostIp(i)}/tcp/4002`, '--swarm-key', key, '--cache-dir', join(p, 'cache'),
-        '--state-dir', join(p, 'state'), ...extraPeerArgs], log(peerLogs[i])))
+        '--state-dir', join(p, 'state'), '--status-file', peerStatus[i], ...extraPeerArgs], log(join(p, 'log.txt'))))
     }
     // as deployed, peers run long before an image appears: wait until every
     // one is subscribed at the seeder (on 2 cores, starting 9–17 Node
@@ -68,17 +74,15 @@ export function precacheMethod (extraSeederArgs: string[] = [], extraPeerArgs: s
     // from the image's arrival on: start-up (module loading, connecting) is not counted
     ctx.markCpu()
     linkSync(ctx.imagePath, join(images, name))
-    const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
-    await until('the seeder to announce the image', () => logTime(seederLog, new RegExp(`serving image ${escaped} `)) !== undefined, 120_000)
-    const t0 = logTime(seederLog, new RegExp(`serving image ${escaped} `)) as number
-    const cached = new RegExp(`cached image ${escaped} `)
-    await until('every peer to cache the image', () => peerLogs.every(f => logTime(f, cached) !== undefined), 30 * 60_000)
+    await until('the seeder to announce the image', () => announcedAt(seederStatus, name) !== undefined, 120_000)
+    const t0 = announcedAt(seederStatus, name) as number
+    await until('every peer to cache the image', () => peerStatus.every(f => cachedAt(f, name) !== undefined), 30 * 60_000)
     const originEgressBytes = ctx.topo.originTxBytes() - before
     ctx.stopCpu()
     await stopGracefully(procs)
     return {
       originEgressBytes,
-      hosts: peerLogs.map((f, i) => ({ host: i, file: join(dir, `peer-${i}`, 'cache', name), seconds: ((logTime(f, cached) as number) - t0) / 1000 }))
+      hosts: peerStatus.map((f, i) => ({ host: i, file: join(dir, `peer-${i}`, 'cache', name), seconds: ((cachedAt(f, name) as number) - t0) / 1000 }))
     }
   }
 }
@@ -91,7 +95,7 @@ async function stopGracefully (procs: ChildProcess[]): Promise<void> {
 }
 
 function subscribers (statusFile: string): number {
-  try { return Number(JSON.parse(readFileSync(statusFile, 'utf8')).subscribers ?? 0) } catch { return 0 }
+  return readSeederStatusSync(statusFile)?.subscribers ?? 0
 }
 
 function openLog (file: string): number {

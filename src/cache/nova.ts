@@ -7,8 +7,8 @@ import type { Logger } from '../log.js'
 import type { ImageMeta } from '../image/meta.js'
 import { cacheDrivers } from './driver.js'
 import type { CacheComponents, CacheDriver, StoredImage } from './driver.js'
-import { openLedger } from './ledger.js'
-import type { Ledger } from './ledger.js'
+import { openNovaLedger } from './nova-ledger.js'
+import type { NovaLedger } from './nova-ledger.js'
 import { parseMode, parseOwner } from './owner.js'
 import { qemuImgConvertRaw, qemuImgInfo } from './qemu-img.js'
 import { instancesUsing } from './in-use.js'
@@ -55,12 +55,12 @@ export function novaCacheDriver (init: NovaCacheInit, components: { log: Logger 
   const forceRaw = init.forceRaw ?? true
   const mode = init.mode ?? DEFAULT_MODE
   const touchInterval = init.touchInterval ?? DEFAULT_TOUCH_INTERVAL
-  let ledger: Ledger | undefined
+  let ledger: NovaLedger | undefined
   let lastTouch = 0
-  const getLedger = async (): Promise<Ledger> => {
+  const getLedger = async (): Promise<NovaLedger> => {
     if (ledger == null) {
       await mkdir(staging, { recursive: true })
-      ledger = await openLedger(join(staging, 'placed.json'))
+      ledger = await openNovaLedger(join(staging, 'placed.json'))
     }
     return ledger
   }

@@ -1,9 +1,9 @@
 import { Command } from 'commander'
 import { existsSync } from 'node:fs'
-import { writeFile, rename } from 'node:fs/promises'
 import { InputFileError, errorCode } from '../errors.js'
 import { generateSwarmKey } from '../net/swarm-key.js'
 import { writeIdentity } from '../net/identity.js'
+import { atomicWrite } from '../util/atomic-write.js'
 
 export function keygenCommand (): Command {
   return new Command('keygen')
@@ -21,10 +21,9 @@ export function keygenCommand (): Command {
         if (f != null && existsSync(f)) throw new InputFileError(`${f} already exists: refusing to overwrite it (remove it first if you really want a new one)`)
       }
       if (opts.swarmKey != null) {
-        await writeFile(opts.swarmKey + '.tmp', generateSwarmKey(), { mode: 0o600 }).catch((err: unknown) => {
+        await atomicWrite(opts.swarmKey, generateSwarmKey(), { mode: 0o600 }).catch((err: unknown) => {
           throw new InputFileError(`cannot write ${opts.swarmKey}: ${errorCode(err)}`)
         })
-        await rename(opts.swarmKey + '.tmp', opts.swarmKey)
         process.stderr.write(`wrote swarm key ${opts.swarmKey}: copy it to every node\n`)
       }
       if (opts.identity != null) {

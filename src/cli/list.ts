@@ -4,14 +4,10 @@ import { addSchemaOptions, configFromCommand } from './options.js'
 import { createLogger } from '../log.js'
 import { listers } from '../list/lister.js'
 import type { ImageRef } from '../image/ref.js'
+import { formatBytes } from '../config/units.js'
 
 function human (n?: number): string {
-  if (n == null) return '-'
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
-  let i = 0
-  let v = n
-  while (v >= 1024 && i < units.length - 1) { v /= 1024; i++ }
-  return i === 0 ? `${n} B` : `${v.toFixed(1)} ${units[i]}`
+  return n == null ? '-' : formatBytes(n)
 }
 
 /** one line per image, columns aligned */

@@ -61,6 +61,7 @@ const SCHEMA = [
   { section: 'seeder', key: 'fetcher', type: 'string', default: 'file', flag: 'fetcher', commands: ['seeder'], doc: 'How to bring an image to the seeder: file, glance, swift or http.' },
   { section: 'seeder', key: 'images_dir', type: 'path', flag: 'images', commands: SEEDING, doc: 'Folder of images for the directory lister: every regular file is an image, its id derived from its name.' },
   { section: 'seeder', key: 'interval', type: 'duration', default: '10m', flag: 'interval', commands: ['seeder'], min: 1000, doc: 'How often to run List → Fetch → Serve → Distribute.' },
+  { section: 'seeder', key: 'max_block_peers', type: 'int', default: '32', flag: 'max-block-peers', commands: ['seeder'], min: 1, max: 100000, doc: 'Peers the seeder sends blocks to at once, per image, whatever the number of hosts. Others get a sample of peers that already have blocks and fetch from them (they retry the seeder later). With super-seeding every block still leaves the seeder once.' },
   { section: 'seeder', key: 'announce_interval', type: 'duration', default: '30s', flag: 'announce-interval', commands: ['seeder'], min: 1000, doc: 'How often to re-announce the whole catalogue on the topic.' },
 
   { section: 'seeder', key: 'admin_listen', type: 'string', flag: 'admin-listen', commands: ADMIN, doc: 'Local admin endpoint (read by `precache status` and `precache refresh`): a unix socket path, or host:port on loopback. Default: <state_dir>/admin.sock.' },

@@ -2,13 +2,15 @@
  * A seeder and N peers as separate OS processes on loopback, in one folder.
  * Used by `precache demo`, the multi-process tests and the loopback bench.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { mkdir, writeFile } from 'node:fs/promises'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { generateSwarmKey } from '../net/swarm-key.js'
 import { writeIdentity } from '../net/identity.js'
 import { freePort, startCli, stopAll } from './processes.js'
 import type { Child } from './processes.js'
+import { readPeerStatus, readSeederStatus } from '../roles/status.js'
+import type { PeerStatus, SeederStatus } from '../roles/status.js'
 
 export interface ClusterInit {
   /** working folder (images/, seeder/, peer-N/) */
@@ -41,7 +43,10 @@ export interface Cluster {
   startSeeder: (opts?: { args?: string[] }) => Promise<Child>
   /** starts peer `index` (again, after a kill, with the same folders) */
   startPeer: (index: number, opts?: { swarmKey?: string, args?: string[] }) => Promise<PeerHandle>
-  readStatus: (file: string) => Promise<any>
+  /** a peer's status file (undefined until it is written) */
+  peerStatus: (p: PeerHandle) => Promise<PeerStatus | undefined>
+  /** the seeder's status file (undefined until it is written) */
+  seederStatus: () => Promise<SeederStatus | undefined>
   stop: () => Promise<void>
 }
 
@@ -87,9 +92,8 @@ export async function createCluster (init: ClusterInit): Promise<Cluster> {
       peers.set(index, handle)
       return handle
     },
-    async readStatus (file) {
-      return await readFile(file, 'utf8').then(t => JSON.parse(t)).catch(() => undefined)
-    },
+    peerStatus: async (p) => await readPeerStatus(p.statusFile),
+    seederStatus: async () => await readSeederStatus(join(init.dir, 'seeder', 'status.json')),
     async stop () {
       await stopAll([...peers.values()].map(p => p.child).concat(cluster.seeder != null ? [cluster.seeder] : []))
     }
@@ -99,6 +103,5 @@ export async function createCluster (init: ClusterInit): Promise<Cluster> {
 
 /** Seeder status: bytes of block data it has sent (its origin egress) */
 export async function seederSentBytes (cluster: Cluster): Promise<number> {
-  const s = await cluster.readStatus(join(cluster.dir, 'seeder', 'status.json'))
-  return s?.sentBytes ?? 0
+  return (await cluster.seederStatus())?.sentBytes ?? 0
 }

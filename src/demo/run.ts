@@ -40,7 +40,6 @@ export async function runDemo (opts: DemoOptions, out: NodeJS.WriteStream, signa
     const staged = join(dir, `${IMAGE}.writing`)
     const sha = await writeRandomImage(staged, opts.size)
     const seeder = await cluster.startSeeder()
-    const seederStatus = join(dir, 'seeder', 'status.json')
     const deadline = Date.now() + opts.timeoutMs
     for (let i = 1; i <= opts.peers; i++) await cluster.startPeer(i)
     out.write(`seeder ${cluster.seederId} and ${opts.peers} peers starting (logs in ${dir})\n`)
@@ -52,7 +51,7 @@ export async function runDemo (opts: DemoOptions, out: NodeJS.WriteStream, signa
       }
     }
     // as deployed, peers run before an image appears: wait until all are subscribed
-    while (((await cluster.readStatus(seederStatus))?.subscribers ?? 0) < opts.peers) {
+    while (((await cluster.seederStatus())?.subscribers ?? 0) < opts.peers) {
       check()
       await new Promise(resolve => setTimeout(resolve, 200))
     }
@@ -63,10 +62,10 @@ export async function runDemo (opts: DemoOptions, out: NodeJS.WriteStream, signa
     let seenServed: number | undefined
     while (finished.size < opts.peers) {
       check()
-      if (seenServed == null && (await cluster.readStatus(seederStatus))?.images?.some((i: any) => i.imageId === IMAGE) === true) seenServed = Date.now()
+      if (seenServed == null && (await cluster.seederStatus())?.images.some(i => i.imageId === IMAGE && i.state === 'announced') === true) seenServed = Date.now()
       const rows = []
       for (const p of cluster.peers) {
-        const img = (await cluster.readStatus(p.statusFile))?.images?.find((i: any) => i.imageId === IMAGE)
+        const img = (await cluster.peerStatus(p))?.images.find(i => i.imageId === IMAGE)
         const placed = await stat(join(p.cacheDir, IMAGE)).catch(() => undefined)
         // the verified copy is renamed into place: its ctime is that moment
         if (!finished.has(p.index) && img?.state === 'cached' && placed != null) finished.set(p.index, placed.ctimeMs)
@@ -85,7 +84,7 @@ export async function runDemo (opts: DemoOptions, out: NodeJS.WriteStream, signa
     const originEgressBytes = await seederSentBytes(cluster)
     const perPeer = []
     for (const p of cluster.peers) {
-      const img = (await cluster.readStatus(p.statusFile))?.images?.find((i: any) => i.imageId === IMAGE)
+      const img = (await cluster.peerStatus(p))?.images.find(i => i.imageId === IMAGE)
       const verified = await sha256File(join(p.cacheDir, IMAGE)) === sha
       perPeer.push({ peer: `peer-${p.index}`, seconds: ((finished.get(p.index) ?? announced) - announced) / 1000, verified, receivedBytes: img?.receivedBytes ?? 0, sentBytes: img?.sentBytes ?? 0 })
     }

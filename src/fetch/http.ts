@@ -1,7 +1,7 @@
 import type { ImageRef } from '../image/ref.js'
 import { requireOption } from '../config/load.js'
 import { request } from '../openstack/http.js'
-import { download, removeStaged, stagingDirFromConfig, resumeFrom } from './download.js'
+import { download, removeStaged, stagingDirFromConfig, resumeFrom } from './staged-download.js'
 import { fetchers } from './fetcher.js'
 import type { FetcherComponents, ImageFetcher } from './fetcher.js'
 import type { Logger } from '../log.js'

@@ -1,8 +1,9 @@
 /**
- * A small token bucket for a fetcher's own download bandwidth, so a seeder
- * never floods the image store. `take(n)` waits until n bytes fit the rate.
+ * A fetcher's own download bandwidth limit, so a seeder never floods the
+ * image store: the one token bucket (util/token-bucket.ts) with a burst of a
+ * quarter second of rate.
  */
-import { AbortedError } from '../errors.js'
+import { createTokenBucket } from '../util/token-bucket.js'
 
 export interface RateLimiter {
   take: (bytes: number, signal?: AbortSignal) => Promise<void>
@@ -15,26 +16,9 @@ export interface RateLimiter {
  */
 export const DEFAULT_BURST_SECONDS = 0.25
 
+/** Smallest burst, so a tiny rate still moves whole read chunks. @default 64 KiB */
+export const MIN_BURST = 64 * 1024
+
 export function rateLimiter (init: { rate: number, burstSeconds?: number }): RateLimiter {
-  const rate = init.rate
-  const burst = Math.max(64 * 1024, rate * (init.burstSeconds ?? DEFAULT_BURST_SECONDS))
-  let tokens = burst
-  let last = performance.now()
-  return {
-    async take (bytes, signal) {
-      if (rate <= 0) return
-      const t = performance.now()
-      tokens = Math.min(burst, tokens + (t - last) * rate / 1000)
-      last = t
-      tokens -= bytes
-      if (tokens >= 0) return
-      const wait = -tokens / rate * 1000
-      await new Promise<void>((resolve, reject) => {
-        if (signal?.aborted === true) { reject(new AbortedError('download aborted')); return }
-        const onAbort = (): void => { clearTimeout(timer); reject(new AbortedError('download aborted')) }
-        const timer = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve() }, wait)
-        signal?.addEventListener('abort', onAbort, { once: true })
-      })
-    }
-  }
+  return createTokenBucket({ rate: init.rate, burst: Math.max(MIN_BURST, init.rate * (init.burstSeconds ?? DEFAULT_BURST_SECONDS)) })
 }

@@ -1,7 +1,7 @@
 import { ConfigError, RemoteServiceError } from '../errors.js'
 import type { Config } from '../config/load.js'
 import { getJson, joinUrl } from '../openstack/http.js'
-import { sessionFromConfig } from '../openstack/session.js'
+import { sessionFromConfig } from '../openstack/auth-session.js'
 import { withAuth } from '../openstack/auth.js'
 import type { OpenStackSession } from '../openstack/auth.js'
 import { glanceEndpoint } from '../openstack/glance-endpoint.js'

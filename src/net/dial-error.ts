@@ -6,18 +6,19 @@
  */
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { explainDialError as explainHandshake } from './swarm-key.js'
+import { errorMessage, errorName } from '../errors.js'
 
 export type DialFailure = 'timeout' | 'refused' | 'unreachable' | 'identity' | 'other'
 
 /** Transient failures (the node may not be up yet) as opposed to configuration mistakes */
 export const TRANSIENT: readonly DialFailure[] = ['timeout', 'refused', 'unreachable']
 
-export function explainDial (err: any, ma: Multiaddr, timeoutMs: number): { reason: DialFailure, text: string } {
+export function explainDial (err: unknown, ma: Multiaddr, timeoutMs: number): { reason: DialFailure, text: string } {
   const parts = ma.getComponents()
   const host = parts.find(c => ['ip4', 'ip6', 'dns', 'dns4', 'dns6'].includes(c.name))?.value ?? '?'
   const port = parts.find(c => c.name === 'tcp')?.value ?? '?'
-  const message = String(err?.message ?? err)
-  const name = String(err?.name ?? '')
+  const message = errorMessage(err)
+  const name = errorName(err) ?? ''
   if (name === 'AbortError' || name === 'TimeoutError' || /aborted|timed? ?out/i.test(message)) {
     return { reason: 'timeout', text: `no answer from ${host} port ${port} within ${timeoutMs / 1000} s: check that precache runs there and that no firewall drops TCP port ${port} between the two hosts` }
   }

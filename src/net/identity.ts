@@ -1,10 +1,12 @@
 import { statSync } from 'node:fs'
-import { chmod, readFile, rename, writeFile } from 'node:fs/promises'
+import { chmod, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { userName } from '../util/user.js'
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import type { PrivateKey } from '@libp2p/interface'
 import { InputFileError, errorCode } from '../errors.js'
+import { atomicWrite } from '../util/atomic-write.js'
 
 const HEADER = '# precache node identity (libp2p Ed25519 private key, base64 protobuf). Keep secret.\n'
 
@@ -12,8 +14,7 @@ const HEADER = '# precache node identity (libp2p Ed25519 private key, base64 pro
 export async function writeIdentity (file: string): Promise<string> {
   const key = await generateKeyPair('Ed25519')
   const text = HEADER + Buffer.from(privateKeyToProtobuf(key)).toString('base64') + '\n'
-  await writeFile(file + '.tmp', text, { mode: 0o600 })
-  await rename(file + '.tmp', file)
+  await atomicWrite(file, text, { mode: 0o600 })
   await chmod(file, 0o600)
   return peerIdFromPrivateKey(key).toString()
 }
@@ -58,7 +59,8 @@ export async function readIdentity (file: string): Promise<PrivateKey> {
   try {
     text = await readFile(file, 'utf8')
   } catch (err) {
-    throw new InputFileError(`cannot read identity ${file}: ${errorCode(err)}; make one with "precache keygen --identity ${file}"`)
+    const fix = (err as NodeJS.ErrnoException).code === 'ENOENT' ? `make one with "precache keygen --identity ${file}", or leave --identity out to use the state folder's` : `make it readable by user ${userName()} (mode 0600, owned by that user)`
+    throw new InputFileError(`cannot read identity ${file}: ${errorCode(err)}; ${fix}`)
   }
   const b64 = text.split('\n').filter(l => !l.startsWith('#') && l.trim() !== '').join('')
   try {

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
+import { userName } from '../util/user.js'
 import { InputFileError, errorCode, errorMessage } from '../errors.js'
 
 /** Length of the secret in a swarm key */
@@ -32,7 +33,8 @@ export async function readSwarmKey (file: string): Promise<Uint8Array> {
   try {
     text = await readFile(file, 'utf8')
   } catch (err) {
-    throw new InputFileError(`cannot read swarm key ${file}: ${errorCode(err)}; ${MISSING_KEY_HINT}`)
+    const fix = (err as NodeJS.ErrnoException).code === 'ENOENT' ? MISSING_KEY_HINT : `make it readable by user ${userName()} (mode 0600, owned by that user)`
+    throw new InputFileError(`cannot read swarm key ${file}: ${errorCode(err)}; ${fix}`)
   }
   return decodeSwarmKey(text, file)
 }

@@ -14,13 +14,26 @@ export interface OpenStackSession {
   describe: () => string
 }
 
-/** Runs `op` with auth headers; on an AuthenticationError, re-authenticates once and retries */
-export async function withAuth<T> (session: OpenStackSession, signal: AbortSignal | undefined, op: (headers: Record<string, string>) => Promise<T>): Promise<T> {
+/** Credentials that can be fetched and, once a service rejects them, forgotten */
+export interface Reauthenticating<C> {
+  get: (signal?: AbortSignal) => Promise<C>
+  invalidate: () => void
+  /** false when new credentials would be the same (noauth). @default true */
+  renewable?: boolean
+}
+
+/** Runs `op` with credentials; when the service rejects them (AuthenticationError), forgets them and retries once */
+export async function withReauth<C, T> (auth: Reauthenticating<C>, signal: AbortSignal | undefined, op: (credentials: C) => Promise<T>): Promise<T> {
   try {
-    return await op(await session.headers(signal))
+    return await op(await auth.get(signal))
   } catch (err) {
-    if (errorName(err) !== 'AuthenticationError' || session.describe() === 'noauth') throw err
-    session.invalidate()
-    return await op(await session.headers(signal))
+    if (errorName(err) !== 'AuthenticationError' || auth.renewable === false) throw err
+    auth.invalidate()
+    return await op(await auth.get(signal))
   }
+}
+
+/** withReauth for an OpenStack session's auth headers */
+export async function withAuth<T> (session: OpenStackSession, signal: AbortSignal | undefined, op: (headers: Record<string, string>) => Promise<T>): Promise<T> {
+  return await withReauth({ get: async s => await session.headers(s), invalidate: () => { session.invalidate() }, renewable: session.describe() !== 'noauth' }, signal, op)
 }

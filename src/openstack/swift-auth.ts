@@ -2,9 +2,10 @@
  * How the Swift fetcher authenticates: Swift v1 auth (tempauth, swauth) with
  * a user and key, or a Keystone session's token and object-store endpoint.
  */
-import { AuthenticationError, RemoteServiceError } from '../errors.js'
+import { RemoteServiceError } from '../errors.js'
 import { request } from './http.js'
 import type { OpenStackSession } from './auth.js'
+import { withReauth } from './auth.js'
 
 export interface SwiftAuth {
   /** the account's storage URL and headers that authenticate against it */
@@ -40,11 +41,5 @@ export function swiftKeystoneAuth (session: OpenStackSession): SwiftAuth {
 
 /** runs `op`, re-authenticating once when Swift rejects the token */
 export async function withSwiftAuth<T> (auth: SwiftAuth, signal: AbortSignal | undefined, op: (a: { storageUrl: string, headers: Record<string, string> }) => Promise<T>): Promise<T> {
-  try {
-    return await op(await auth.get(signal))
-  } catch (err) {
-    if (!(err instanceof AuthenticationError)) throw err
-    auth.invalidate()
-    return await op(await auth.get(signal))
-  }
+  return await withReauth(auth, signal, op)
 }

@@ -1,5 +1,5 @@
 /** Start-up shared by both roles: node identity, swarm key, libp2p node, swarm, status file */
-import { mkdir, rename, writeFile } from 'node:fs/promises'
+import { mkdir } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import { InputFileError, ListenError, errorCode, errorMessage } from '../errors.js'
 import type { Config } from '../config/load.js'
@@ -11,7 +11,8 @@ import { loadIdentity, warnIfShared } from '../net/identity.js'
 import { checkListen } from '../net/listen.js'
 import { createRefusedLog } from '../net/refused.js'
 import { agentVersion, versionLine, watchVersions } from './version.js'
-import { lockStateDir, userName } from './lock.js'
+import { lockStateDir } from './lock.js'
+import { userName } from '../util/user.js'
 import type { StateLock } from './lock.js'
 import { readSwarmKey } from '../net/swarm-key.js'
 import { createSwarm } from '../swarm/engine.js'
@@ -67,6 +68,7 @@ export async function startBase (config: Config, defaultListen: string, log: Log
     maxNeighbours: config.swarm.max_neighbours,
     uploadRate: config.swarm.upload_rate,
     downloadRate: config.swarm.download_rate,
+    maxBlockPeers: config.seeder.max_block_peers,
     data: { encryption: config.swarm.data_encryption, enabled: config.swarm.data_channel, port: config.swarm.data_port, host: config.swarm.data_host ?? bindHost(listen) }
   })
   log(`node ${node.peerId.toString()} on host ${hostname()} listening, ${versionLine()}`, { peerId: node.peerId.toString(), host: hostname(), addrs: node.getMultiaddrs().map(a => a.toString()) })
@@ -78,21 +80,6 @@ function bindHost (listen: string[]): string | undefined {
   const hosts = new Set(listen.map(a => /^\/(ip4|ip6)\/([^/]+)/.exec(a)?.[2] ?? '::'))
   const [only] = hosts
   return hosts.size === 1 && only !== '0.0.0.0' && only !== '::' ? only : undefined
-}
-
-/** Writes a JSON snapshot atomically every second while `snapshot` returns one */
-export function startStatusFile (path: string | undefined, snapshot: () => unknown): () => Promise<void> {
-  if (path == null) return async () => {}
-  let writing: Promise<void> = Promise.resolve()
-  const write = (): void => {
-    writing = writing.then(async () => {
-      await writeFile(path + '.tmp', JSON.stringify(snapshot()))
-      await rename(path + '.tmp', path)
-    }).catch(() => {})
-  }
-  const timer = setInterval(write, 1000)
-  write()
-  return async () => { clearInterval(timer); write(); await writing }
 }
 
 /**

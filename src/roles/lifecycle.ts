@@ -18,7 +18,9 @@ export interface Job {
   seeder: string
   controller: AbortController
   state: 'downloading' | 'cached' | 'failed'
+  /** when the job started, and when the image was in place (ms since the epoch) */
   started: number
+  cachedAt?: number
   seconds?: number
   error?: string
   report: DownloadReport
@@ -51,6 +53,10 @@ export interface ImageStatus {
   reusedBytes: number
   neighbours: number
   seconds?: number
+  /** when this peer had the image verified and in place (ms since the epoch) */
+  cachedAt?: number
+  /** blocks found verified on disk when the download (re)started */
+  resumedBlocks?: number
   error?: string
   pinned: boolean
   /** released: when it is deleted (ms since the epoch) */
@@ -186,6 +192,8 @@ export function createLifecycle (components: { dl: DownloadComponents, jobs: Map
           reusedBytes: job?.report.reusedBytes ?? 0,
           neighbours: t?.neighbours.length ?? 0,
           seconds: job != null ? job.seconds ?? (Date.now() - job.started) / 1000 : undefined,
+          cachedAt: job?.cachedAt,
+          resumedBlocks: job?.report.resumedBlocks,
           error: job?.error,
           pinned: rec?.pinned ?? false,
           deleteAt: rec?.deleteAt,

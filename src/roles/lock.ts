@@ -9,9 +9,10 @@
  * at process exit.
  */
 import { closeSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs'
-import { hostname, userInfo } from 'node:os'
+import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { InputFileError, StateDirLockedError, errorCode } from '../errors.js'
+import { userName } from '../util/user.js'
 
 export const LOCK_FILE = 'precache.lock'
 
@@ -97,8 +98,4 @@ function notWritable (dir: string, err: unknown): Error {
       'make it writable (chown/chmod) or set --state-dir to a folder this user owns')
   }
   return new InputFileError(`cannot use state folder ${dir}: ${errorCode(err)}; set --state-dir`)
-}
-
-export function userName (): string {
-  try { return userInfo().username } catch { return String(process.getuid?.() ?? '?') }
 }

@@ -4,24 +4,23 @@
  * with the cache driver and keeps serving it. A withdrawn image is released
  * and deleted only after the grace period (lifecycle.ts).
  */
-import { multiaddr } from '@multiformats/multiaddr'
-import { peerIdFromString } from '@libp2p/peer-id'
 import type { Config } from '../config/load.js'
-import { requireOption } from '../config/load.js'
 import { cacheDrivers } from '../cache/driver.js'
 import { createSpace } from '../cache/space.js'
-import { ConfigError, errorMessage } from '../errors.js'
+import { errorMessage } from '../errors.js'
 import type { Logger } from '../log.js'
 import type { ImageMeta } from '../image/meta.js'
 import { createSubscriber } from '../distribute/subscriber.js'
 import type { Announcement } from '../distribute/announcement.js'
-import { countBy, startBase, startStatusFile } from './common.js'
+import { countBy, startBase } from './common.js'
+import { startStatusFile } from './status.js'
+import { backoff, DEFAULT_MAX_RETRY } from './retry.js'
 import { openPeerStore } from './peer-store.js'
 import { downloadImage, removeStrayPartials, reseed } from './swarm-download.js'
 import type { DownloadComponents } from './swarm-download.js'
 import { createLifecycle } from './lifecycle.js'
 import type { Job } from './lifecycle.js'
-import { keepSeedersConnected } from './seeder-link.js'
+import { keepSeedersConnected, seedersFromConfig } from './seeder-link.js'
 import { metrics } from '../ops/metrics.js'
 import { RELEASE } from './version.js'
 import { startMetricsServer } from '../ops/metrics-server.js'
@@ -29,7 +28,10 @@ import { startReporter } from './reporter.js'
 import type { ImageReport } from '../distribute/report.js'
 import { hostLabels } from '../distribute/selector.js'
 
-/** First retry delay after a failed download (doubles up to 5 min). @default 5000 */
+/** How often the cache driver's maintenance (the nova driver's mtime refresh) runs. @default 60000 */
+export const DEFAULT_MAINTENANCE_INTERVAL = 60_000
+
+/** First retry delay after a failed download (doubles up to DEFAULT_MAX_RETRY). @default 5000 */
 export const DEFAULT_RETRY = 5000
 
 export interface Peer {
@@ -37,27 +39,8 @@ export interface Peer {
   stop: () => Promise<void>
 }
 
-/** A peer id given on the command line or in the config must parse, or start-up stops with a ConfigError (exit 2) */
-function checkPeerId (id: string, what: string): void {
-  try {
-    peerIdFromString(id)
-  } catch {
-    throw new ConfigError(`${what} is not a peer id (expected the seeder's id as printed at its start or by "precache keygen", e.g. 12D3KooW…)`)
-  }
-}
-
 export async function startPeer (config: Config, log: Logger): Promise<Peer> {
-  const seederAddrs: string[] = requireOption(config, 'peer', 'seeders')
-  const seeders = seederAddrs.map(a => {
-    let ma
-    try { ma = multiaddr(a) } catch { throw new ConfigError(`--seeder ${a} is not a multiaddr`) }
-    const id = ma.getComponents().findLast(c => c.name === 'p2p')?.value
-    if (id == null) throw new ConfigError(`--seeder ${a} must end with /p2p/<seeder peer id> (printed by the seeder at start and by "precache keygen")`)
-    checkPeerId(id, `--seeder ${a}: "${id}"`)
-    return { ma, id }
-  })
-  const trusted: string[] = config.peer.trusted_seeders ?? seeders.map(s => s.id)
-  for (const id of trusted) checkPeerId(id, `--trust ${id}:`)
+  const { seeders, trusted } = seedersFromConfig(config)
   const labels = hostLabels(config.peer.labels ?? [])
   const driver = cacheDrivers.get(config.peer.cache_driver)({ config, log: log.child('cache') })
   await driver.validate?.()
@@ -125,11 +108,12 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
     jobs.set(meta.imageId, job)
     const run = async (): Promise<void> => {
       await lifecycle.announced(meta, isPinned(meta))
-      if (repairs === 0 && await reseed(dl, meta, seeder, isPinned(meta))) { job.state = 'cached'; job.seconds = 0; log(`image ${meta.imageId} already in place: serving it`); return }
+      if (repairs === 0 && await reseed(dl, meta, seeder, isPinned(meta))) { job.state = 'cached'; job.seconds = 0; job.cachedAt = Date.now(); log(`image ${meta.imageId} already in place: serving it`); return }
       log(`downloading image ${meta.imageId}`, { size: meta.size, manifest: meta.manifestId })
       await downloadImage(dl, meta, seeder, AbortSignal.any([job.controller.signal, stopping.signal]), job.report, isPinned(meta), repairs > 0)
       job.state = 'cached'
-      job.seconds = (Date.now() - job.started) / 1000
+      job.cachedAt = Date.now()
+      job.seconds = (job.cachedAt - job.started) / 1000
       metrics.downloaded(job.seconds)
       reporter.changed()
     }
@@ -138,7 +122,7 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
       job.state = 'failed'
       job.error = errorMessage(err)
       reporter.changed()
-      const delay = Math.min(300_000, DEFAULT_RETRY * 2 ** attempt)
+      const delay = backoff(attempt, DEFAULT_RETRY, DEFAULT_MAX_RETRY)
       log.error(`image ${meta.imageId}: ${errorMessage(err)} (retrying in ${delay / 1000}s)`)
       setTimeout(() => { if (jobs.get(meta.imageId) === job && !stopping.signal.aborted) start(meta, seeder, attempt + 1, job.repairs) }, delay).unref()
     })
@@ -175,7 +159,7 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
   // keep a connection to every seeder (the catalogue is requested on connect)
   const seederLink = keepSeedersConnected({ node, log }, seeders)
   const maintain = driver.maintain != null
-    ? setInterval(() => { void driver.maintain?.(stopping.signal, id => store.get(id)?.state !== 'released').catch((err: unknown) => { log.warn(`cache maintenance: ${errorMessage(err)}`) }) }, 60_000)
+    ? setInterval(() => { void driver.maintain?.(stopping.signal, id => store.get(id)?.state !== 'released').catch((err: unknown) => { log.warn(`cache maintenance: ${errorMessage(err)}`) }) }, DEFAULT_MAINTENANCE_INTERVAL)
     : undefined
 
   metrics.setSeeders(trusted)
@@ -190,7 +174,7 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
     role: 'peer',
     peerId: node.peerId.toString(),
     data: swarm.data(),
-    seeders: seeders.map(s => ({ peerId: s.id, connected: node.getConnections().some(c => c.remotePeer.toString() === s.id), catalogues: 0, complete: false, ...views.get(s.id) })),
+    seeders: seeders.map(s => ({ peerId: s.id, connected: node.getConnections().some(c => c.remotePeer.toString() === s.id), catalogues: 0, complete: false, ...views.get(s.id), unreachable: seederLink.unreachable(s.id) })),
     cache: { bytes: cachedBytes(), maxBytes: config.cache.max_bytes, minFree: config.cache.min_free, waiting: space.waiting() },
     images: lifecycle.status(space.waiting()),
     bans: bans.records(),

@@ -4,10 +4,16 @@
  * at half a second — and only a seeder unreachable for a while is a warning,
  * repeated at most every ten minutes, naming the address and what to check.
  */
+import { peerIdFromString } from '@libp2p/peer-id'
+import { multiaddr } from '@multiformats/multiaddr'
 import type { Multiaddr } from '@multiformats/multiaddr'
+import type { Config } from '../config/load.js'
+import { requireOption } from '../config/load.js'
+import { ConfigError } from '../errors.js'
 import type { Logger } from '../log.js'
 import type { PrecacheNode } from '../net/node.js'
 import { TRANSIENT, explainDial } from '../net/dial-error.js'
+import type { DialFailure } from '../net/dial-error.js'
 
 /** First retry after a failed dial; doubles up to DEFAULT_RETRY_MAX. @default 500 */
 export const DEFAULT_RETRY_MIN = 500
@@ -22,6 +28,30 @@ export const DEFAULT_WARN_EVERY = 600_000
 
 export interface SeederTarget { ma: Multiaddr, id: string }
 
+/** The seeders a peer follows (`--seeder`) and the peer ids it trusts (`--trust`, else the seeders') */
+export function seedersFromConfig (config: Config): { seeders: SeederTarget[], trusted: string[] } {
+  const seeders = requireOption(config, 'peer', 'seeders').map(a => {
+    let ma
+    try { ma = multiaddr(a) } catch { throw new ConfigError(`--seeder ${a} is not a multiaddr`) }
+    const id = ma.getComponents().findLast(c => c.name === 'p2p')?.value
+    if (id == null) throw new ConfigError(`--seeder ${a} must end with /p2p/<seeder peer id> (printed by the seeder at start and by "precache keygen")`)
+    checkPeerId(id, `--seeder ${a}: "${id}"`)
+    return { ma, id }
+  })
+  const trusted = config.peer.trusted_seeders ?? seeders.map(s => s.id)
+  for (const id of trusted) checkPeerId(id, `--trust ${id}:`)
+  return { seeders, trusted }
+}
+
+/** A peer id given on the command line or in the config must parse, or start-up stops with a ConfigError (exit 2) */
+function checkPeerId (id: string, what: string): void {
+  try {
+    peerIdFromString(id)
+  } catch {
+    throw new ConfigError(`${what} is not a peer id (expected the seeder's id as printed at its start or by "precache keygen", e.g. 12D3KooW…)`)
+  }
+}
+
 export interface SeederLinkInit {
   retryMin?: number
   retryMax?: number
@@ -30,7 +60,16 @@ export interface SeederLinkInit {
   warnEvery?: number
 }
 
-export function keepSeedersConnected (components: { node: PrecacheNode, log: Logger }, seeders: SeederTarget[], init: SeederLinkInit = {}): { stop: () => void } {
+/** Why a seeder could not be reached the last time (cleared once it is) */
+export interface SeederUnreachable { reason: DialFailure, text: string, since: number }
+
+export interface SeederLink {
+  /** the last failure to reach a seeder, by its peer id, while it is failing */
+  unreachable: (peerId: string) => SeederUnreachable | undefined
+  stop: () => void
+}
+
+export function keepSeedersConnected (components: { node: PrecacheNode, log: Logger }, seeders: SeederTarget[], init: SeederLinkInit = {}): SeederLink {
   const { node, log } = components
   const retryMin = init.retryMin ?? DEFAULT_RETRY_MIN
   const retryMax = init.retryMax ?? DEFAULT_RETRY_MAX
@@ -38,6 +77,7 @@ export function keepSeedersConnected (components: { node: PrecacheNode, log: Log
   const warnAfter = init.warnAfter ?? DEFAULT_WARN_AFTER
   const warnEvery = init.warnEvery ?? DEFAULT_WARN_EVERY
   const stopping = new AbortController()
+  const failures = new Map<string, SeederUnreachable>()
   const timers = new Set<NodeJS.Timeout>()
   const later = (ms: number, fn: () => void): void => {
     const t = setTimeout(() => { timers.delete(t); fn() }, ms)
@@ -61,6 +101,7 @@ export function keepSeedersConnected (components: { node: PrecacheNode, log: Log
         if (failingSince != null && lastWarn > 0) log(`reached seeder ${addr} again`)
         else if (!everConnected) log(`connected to seeder ${addr}`)
         everConnected = true
+        failures.delete(s.id)
         failingSince = undefined
         lastWarn = 0
         delay = retryMin
@@ -70,6 +111,7 @@ export function keepSeedersConnected (components: { node: PrecacheNode, log: Log
         const now = Date.now()
         failingSince ??= now
         const { reason, text } = explainDial(err, s.ma, dialTimeout)
+        failures.set(s.id, { reason, text, since: failingSince })
         // a seeder not up yet is normal for a while; a wrong key or id is not
         const patience = TRANSIENT.includes(reason) ? warnAfter : 0
         if (now - failingSince >= patience && now - lastWarn >= warnEvery) {
@@ -86,6 +128,7 @@ export function keepSeedersConnected (components: { node: PrecacheNode, log: Log
     void tick()
   }
   return {
+    unreachable: (peerId) => failures.get(peerId),
     stop () {
       stopping.abort()
       for (const t of timers) clearTimeout(t)

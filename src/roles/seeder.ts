@@ -2,7 +2,9 @@
  * The seeder role: every `interval`, List → Fetch → Serve → Distribute.
  * A failing lister keeps the last good list (retrying with back-off) so that
  * images are never withdrawn because the image service was down; an image
- * that disappears from a successful listing is withdrawn.
+ * that disappears from a successful listing is withdrawn. Every image's
+ * progress is a row of one state table (seeder-images.ts), which the pass,
+ * the status file and the completeness of the catalogue read.
  */
 import type { Config } from '../config/load.js'
 import { listers } from '../list/lister.js'
@@ -12,7 +14,10 @@ import { createSwarmServer } from '../serve/swarm-server.js'
 import type { ImageMeta } from '../image/meta.js'
 import { createAnnouncer } from '../distribute/announcer.js'
 import type { Logger } from '../log.js'
-import { startBase, startStatusFile } from './common.js'
+import { startBase } from './common.js'
+import { startStatusFile } from './status.js'
+import { createSeederImageTable } from './seeder-images.js'
+import { backoff } from './retry.js'
 import { InputFileError, errorMessage } from '../errors.js'
 import { openGeneration } from './generation.js'
 import { metrics } from '../ops/metrics.js'
@@ -50,17 +55,14 @@ export async function startSeeder (config: Config, log: Logger): Promise<Seeder>
   const server = createSwarmServer({ swarm, privateKey, self, log: log.child('serve'), onSourceChanged: () => { kick() } }, { stateDir: config.DEFAULT.state_dir, blockSize: config.swarm.block_size })
   const announcer = await createAnnouncer({ node, log: log.child('distribute') }, { topic: config.DEFAULT.topic, interval: config.seeder.announce_interval })
   const controller = new AbortController()
-  let current: ImageRef[] = []
+  const images = createSeederImageTable()
   let failures = 0
   const generations = await openGeneration(config.DEFAULT.state_dir)
   let timer: NodeJS.Timeout | undefined
   let running: Promise<void> = Promise.resolve()
+
   /** an image was still being written at the last listing: look again soon */
   let settling = false
-  /** the last error of each image that failed, so it is logged once */
-  const failed = new Map<string, string>()
-  /** runs a pass now (or right after the current one): a served file changed */
-  const kick = (): void => { if (!controller.signal.aborted) void refresh().catch(() => {}) }
 
   const runOnce = async (signal?: AbortSignal): Promise<void> => {
     let listed: ImageRef[]
@@ -73,49 +75,52 @@ export async function startSeeder (config: Config, log: Logger): Promise<Seeder>
       metrics.listing(false)
       // a failed listing is no authority: peers withdraw nothing while the catalogue is incomplete
       announcer.settle(generations.current(), false)
-      log.error(`listing images failed (keeping the previous ${current.length}): ${errorMessage(err)}`)
+      log.error(`listing images failed (keeping the previous ${images.size()}): ${errorMessage(err)}`)
       throw err
     }
     const wanted = new Set(listed.map(i => i.id))
-    for (const old of current) {
-      if (wanted.has(old.id)) continue
-      log(`image ${old.id} is no longer listed: withdrawing it`)
-      await announcer.withdraw(old.id)
-      await server.unserve(old.id)
-      await fetcher.release?.(old)
+    for (const old of images.rows()) {
+      if (wanted.has(old.imageId)) continue
+      log(`image ${old.imageId} is no longer listed: withdrawing it`)
+      await announcer.withdraw(old.imageId)
+      await server.unserve(old.imageId)
+      await fetcher.release?.(old.ref)
+      images.delete(old.imageId)
     }
-    current = listed
     settling = listed.some(i => i.settling === true)
     for (const image of listed) {
+      const row = images.get(image.id) ?? images.put({ imageId: image.id, state: 'listed', ref: image })
       if (image.settling === true) {
+        // still being written: keep what is served for it, look again soon
         log.debug(`image ${image.id} is still changing: looking again in a few seconds`)
         continue
       }
+      row.ref = image
       try {
         const fetched = await fetcher.fetch(image, signal)
         if (fetched.size === 0) throw new InputFileError(`${image.name ?? image.id} is empty (0 bytes): not served`)
+        if (row.state === 'listed') images.move(image.id, 'fetched')
         const meta: ImageMeta = { ...await server.serve(image.id, fetched.path, signal) }
         if (image.name != null) meta.name = image.name
         if (image.diskFormat != null) meta.diskFormat = image.diskFormat
         if (image.pin === true) meta.pin = true
-        const before = announcer.catalogue().find(m => m.imageId === image.id)
-        if (before?.manifestId !== meta.manifestId || before.pin !== meta.pin) {
+        if (row.state !== 'announced' || row.meta?.manifestId !== meta.manifestId || row.meta.pin !== meta.pin) {
+          images.move(image.id, 'served', { meta })
           log(`serving image ${image.id}`, { size: meta.size, manifest: meta.manifestId })
           await announcer.cache(meta)
+          images.move(image.id, 'announced')
         }
-        failed.delete(image.id)
+        images.update(image.id, { error: undefined })
       } catch (err) {
         if (signal?.aborted === true) throw err
         metrics.fetchError()
         // once per problem, not at every period
-        if (failed.get(image.id) !== errorMessage(err)) log.error(`image ${image.id}: ${errorMessage(err)} (will retry next period)`)
-        failed.set(image.id, errorMessage(err))
+        if (row.error !== errorMessage(err)) log.error(`image ${image.id}: ${errorMessage(err)} (will retry next period)`)
+        images.update(image.id, { error: errorMessage(err) })
       }
     }
-    for (const id of [...failed.keys()]) if (!wanted.has(id)) failed.delete(id)
-    // the catalogue now answers for this listing only if every listed image is in it
-    const served = new Set(announcer.catalogue().map(m => m.imageId))
-    const complete = listed.every(i => served.has(i.id))
+    // the catalogue now answers for this listing only if every listed image is announced
+    const complete = listed.every(i => images.get(i.id)?.state === 'announced')
     announcer.settle(complete ? await generations.next() : generations.current(), complete)
   }
 
@@ -130,13 +135,15 @@ export async function startSeeder (config: Config, log: Logger): Promise<Seeder>
     if (timer != null) clearTimeout(timer)
     const p = runOnce(controller.signal)
     running = p.then(() => { schedule(settling ? Math.min(config.seeder.interval, DEFAULT_SETTLE_RETRY) : config.seeder.interval) },
-      () => { if (!controller.signal.aborted) schedule(Math.min(config.seeder.interval, DEFAULT_LIST_RETRY * 2 ** Math.min(failures - 1, 6))) })
+      () => { if (!controller.signal.aborted) schedule(backoff(failures - 1, DEFAULT_LIST_RETRY, config.seeder.interval, 6)) })
     await p
   }
   const schedule = (ms: number): void => {
     if (timer != null) clearTimeout(timer)
     timer = setTimeout(() => { pass().catch(() => {}) }, ms)
   }
+  /** a served file changed (a block read did not match its manifest): list, fetch and serve again now */
+  const kick = (): void => { if (!controller.signal.aborted) void refresh().catch(() => {}) }
   // refreshes asked for while one waits are served by that one
   let pendingRefresh: Promise<{ images: number }> | undefined
   const refresh = async (): Promise<{ images: number }> => {
@@ -146,7 +153,7 @@ export async function startSeeder (config: Config, log: Logger): Promise<Seeder>
       if (controller.signal.aborted) throw new Error('the seeder is stopping')
       log('re-listing now (refresh)')
       await pass()
-      return { images: current.length }
+      return { images: images.size() }
     })()
     return await pendingRefresh
   }
@@ -166,16 +173,23 @@ export async function startSeeder (config: Config, log: Logger): Promise<Seeder>
     sentBytes: swarm.torrents().reduce((n, t) => n + t.ledger.totalSent, 0),
     subscribers: announcer.subscribers(),
     catalogue: { generation: generations.current(), complete: announcer.complete() },
-    images: announcer.catalogue().map(m => {
-      const t = swarm.get(m.manifestId)
+    images: images.rows().map(r => {
+      const t = r.meta != null ? swarm.get(r.meta.manifestId) : undefined
+      const sends = t?.superSeeder?.sentCounts
       return {
-        imageId: m.imageId,
-        manifestId: m.manifestId,
-        size: m.size,
+        imageId: r.imageId,
+        state: r.state,
+        since: r.since,
+        manifestId: r.meta?.manifestId,
+        size: r.meta?.size ?? r.ref.size,
         sentBytes: t?.ledger.totalSent ?? 0,
         neighbours: t?.neighbours.length ?? 0,
+        peakNeighbours: t?.peakNeighbours ?? 0,
+        turnedAway: t?.turnedAway ?? 0,
+        blocksSent: sends != null ? sends.reduce((k, c) => k + (c > 0 ? 1 : 0), 0) : 0,
+        firstPassRepeats: t?.superSeeder?.firstPassRepeats ?? 0,
         refusedRequests: t?.refusedRequests ?? 0,
-        served: t != null && !t.corrupt
+        error: r.error
       }
     }),
     bans: bans.records(),

@@ -2,18 +2,19 @@
  * The status file (`--status-file`): a JSON snapshot of a role, rewritten
  * atomically every second. This module is its schema: the types below are
  * what the file holds, and tests, benchmarks and the demo read it through
- * `readStatus`/`parseStatus` — never by parsing log lines.
+ * `readStatus` / `readPeerStatus` / `readSeederStatus` — never by parsing log
+ * lines. A field is added here first; the roles' snapshots must match it.
  *
  * Times are milliseconds since the epoch; byte counts are block data.
  */
 import { readFileSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
+import type { DataPathStatus } from '../swarm/data-path.js'
+import type { BanRecord } from '../net/bans.js'
 import { atomicWrite } from '../util/atomic-write.js'
-import type { PeerImageState } from './peer-images.js'
+import type { ImageStatus } from './lifecycle.js'
+import type { SeederUnreachable } from './seeder-link.js'
 import type { SeederImageState } from './seeder-images.js'
-
-/** Version of the status-file format; bumped when a field changes meaning or goes away */
-export const STATUS_VERSION = 1
 
 /**
  * How often the status file is rewritten
@@ -22,74 +23,75 @@ export const STATUS_VERSION = 1
  */
 export const DEFAULT_STATUS_INTERVAL = 1000
 
-/** One image on a seeder */
+/** One image on a seeder (a row of its state table, seeder-images.ts) */
 export interface SeederImageStatus {
   imageId: string
+  /** listed → fetched → served → announced */
   state: SeederImageState
   /** when the image last entered each state it has been in */
   since: Partial<Record<SeederImageState, number>>
   manifestId?: string
   size?: number
+  /** block bytes sent for this image */
   sentBytes: number
   neighbours: number
+  /** most neighbours at once, and peers turned away ([seeder] max_block_peers) */
+  peakNeighbours: number
+  turnedAway: number
+  /** distinct blocks sent at least once, and blocks sent again before every block went out once */
+  blocksSent: number
+  firstPassRepeats: number
+  /** requests refused because the block was never offered to that neighbour (super-seeding enforced) */
+  refusedRequests?: number
   /** the last failure (the next period retries) */
   error?: string
 }
 
 export interface SeederStatus {
-  version: typeof STATUS_VERSION
   role: 'seeder'
   peerId: string
-  writtenAt: number
+  data: DataPathStatus
   /** block bytes sent over all images */
   sentBytes: number
   /** nodes subscribed to the announcement topic */
   subscribers: number
+  catalogue: { generation: number, complete: boolean }
   images: SeederImageStatus[]
+  /** peers with strikes or bans (net/bans.ts) */
+  bans?: BanRecord[]
+  /** inbound connections whose handshake failed (another swarm key, or another expected identity) */
+  refusedHandshakes?: number
 }
 
-/** One image on a peer */
-export interface PeerImageStatus {
-  imageId: string
-  state: PeerImageState
-  /** when the image last entered each state it has been in */
-  since: Partial<Record<PeerImageState, number>>
-  manifestId: string
-  size: number
-  /** blocks in the image, and how many are verified here */
-  blocks: number
-  have: number
-  receivedBytes: number
-  sentBytes: number
-  /** of receivedBytes, how many came from seeders and how many from other peers (once placed) */
-  fromSeeders?: number
-  fromPeers?: number
-  /** blocks found verified on disk when the download (re)started */
-  resumedBlocks?: number
-  neighbours: number
-  /** seconds spent downloading (so far, or in total once placed) */
-  seconds: number
-  /** the last failure; `retryAt` says when it is tried again */
-  error?: string
-  retryAt?: number
-}
+/** One image on a peer (lifecycle.ts) */
+export type PeerImageStatus = ImageStatus
 
-/** A seeder the peer keeps a connection to */
-export interface SeederLinkStatus {
-  addr: string
+/** A seeder as the peer sees it */
+export interface SeederView {
   peerId: string
   connected: boolean
-  /** why the last dial failed (what to check), while not connected */
-  error?: string
+  /** catalogues received from it */
+  catalogues: number
+  /** its last catalogue was complete (a finished listing: it may withdraw) */
+  complete: boolean
+  generation?: number
+  /** the newest complete generation applied */
+  applied?: number
+  /** while it cannot be reached: why (the text says what to check) and since when */
+  unreachable?: SeederUnreachable
 }
 
 export interface PeerStatus {
-  version: typeof STATUS_VERSION
   role: 'peer'
   peerId: string
-  writtenAt: number
-  seeders: SeederLinkStatus[]
+  data: DataPathStatus
+  seeders: SeederView[]
+  cache: { bytes: number, maxBytes: number, minFree: number, waiting: string[] }
   images: PeerImageStatus[]
+  /** peers with strikes or bans (net/bans.ts) */
+  bans?: BanRecord[]
+  /** inbound connections whose handshake failed */
+  refusedHandshakes?: number
 }
 
 export type Status = SeederStatus | PeerStatus
@@ -99,43 +101,53 @@ export class StatusFormatError extends Error {
   override readonly name = 'StatusFormatError'
 }
 
-/** Checks the envelope of a parsed status file (role, version, image list) */
-export function parseStatus (text: string): Status {
+/** Parses a status file, checking its envelope (role, image list) */
+export function parseStatus (text: string, file = 'status file'): Status {
   let v: unknown
-  try { v = JSON.parse(text) } catch { throw new StatusFormatError('status file is not JSON') }
+  try { v = JSON.parse(text) } catch { throw new StatusFormatError(`${file} is not JSON`) }
   const s = v as Partial<Status> | null
-  if (s == null || typeof s !== 'object') throw new StatusFormatError('status file is not an object')
-  if (s.version !== STATUS_VERSION) throw new StatusFormatError(`status file version ${String(s.version)}, expected ${STATUS_VERSION}`)
-  if (s.role !== 'seeder' && s.role !== 'peer') throw new StatusFormatError(`status file role ${String(s.role)}`)
-  if (!Array.isArray(s.images)) throw new StatusFormatError('status file has no image list')
+  if (s == null || typeof s !== 'object') throw new StatusFormatError(`${file} is not an object`)
+  if (s.role !== 'seeder' && s.role !== 'peer') throw new StatusFormatError(`${file} has role ${String(s.role)}`)
+  if (!Array.isArray(s.images)) throw new StatusFormatError(`${file} has no image list`)
   return s as Status
 }
 
 /** The status in `file`, or undefined while the file does not exist yet */
 export async function readStatus (file: string): Promise<Status | undefined> {
   const text = await readFile(file, 'utf8').catch(() => undefined)
-  return text != null ? parseStatus(text) : undefined
+  return text != null ? parseStatus(text, file) : undefined
 }
 
 /** readStatus for synchronous pollers (the benchmarks' `until`) */
 export function readStatusSync (file: string): Status | undefined {
   let text: string
   try { text = readFileSync(file, 'utf8') } catch { return undefined }
-  return parseStatus(text)
+  return parseStatus(text, file)
 }
 
-/** A peer's status (undefined before the file exists); throws when the file is a seeder's */
+function asRole<R extends Status['role']> (s: Status | undefined, role: R, file: string): Extract<Status, { role: R }> | undefined {
+  if (s != null && s.role !== role) throw new StatusFormatError(`${file} is a ${s.role} status file, not a ${role}'s`)
+  return s as Extract<Status, { role: R }> | undefined
+}
+
+/** A peer's status (undefined before the file exists) */
 export async function readPeerStatus (file: string): Promise<PeerStatus | undefined> {
-  const s = await readStatus(file)
-  if (s != null && s.role !== 'peer') throw new StatusFormatError(`${file} is a ${s.role} status file`)
-  return s
+  return asRole(await readStatus(file), 'peer', file)
 }
 
-/** A seeder's status (undefined before the file exists); throws when the file is a peer's */
+/** A seeder's status (undefined before the file exists) */
 export async function readSeederStatus (file: string): Promise<SeederStatus | undefined> {
-  const s = await readStatus(file)
-  if (s != null && s.role !== 'seeder') throw new StatusFormatError(`${file} is a ${s.role} status file`)
-  return s
+  return asRole(await readStatus(file), 'seeder', file)
+}
+
+/** readSeederStatus for synchronous pollers */
+export function readSeederStatusSync (file: string): SeederStatus | undefined {
+  return asRole(readStatusSync(file), 'seeder', file)
+}
+
+/** readPeerStatus for synchronous pollers */
+export function readPeerStatusSync (file: string): PeerStatus | undefined {
+  return asRole(readStatusSync(file), 'peer', file)
 }
 
 /** Writes `snapshot()` to `path` atomically every `interval`; the returned function writes a last one and stops */
@@ -143,6 +155,7 @@ export function startStatusFile (path: string | undefined, snapshot: () => Statu
   if (path == null) return async () => {}
   let writing: Promise<void> = Promise.resolve()
   const write = (): void => {
+    // rewritten every second and worthless after a crash: no fsync; readable like any log
     writing = writing.then(async () => { await atomicWrite(path, JSON.stringify(snapshot()), { sync: false, mode: 0o644 }) }).catch(() => {})
   }
   const timer = setInterval(write, interval)

@@ -39,6 +39,8 @@ export interface DownloadReport {
   reusedBytes: number
   fromSeeders: number
   fromPeers: number
+  /** blocks found verified on disk when the download (re)started */
+  resumedBlocks?: number
 }
 
 async function signedManifest (c: DownloadComponents, meta: ImageMeta, signal: AbortSignal): Promise<{ manifestBytes: Uint8Array, signature: Uint8Array }> {
@@ -149,7 +151,10 @@ export async function downloadImage (c: DownloadComponents, meta: ImageMeta, see
       })
     }
     const store = await openPartialStore(staging, meta.manifestId, manifest)
-    if (store.have.count() > 0) c.log(`resuming image ${meta.imageId}`, { verifiedBlocks: store.have.count(), blocks: store.have.size })
+    if (store.have.count() > 0) {
+      report.resumedBlocks = store.have.count()
+      c.log(`resuming image ${meta.imageId}`, { verifiedBlocks: store.have.count(), blocks: store.have.size })
+    }
     try {
       const reused = await reuseBlocks(store, await reuseSources(c, staging, meta.manifestId), signal)
       report.reusedBytes += reused

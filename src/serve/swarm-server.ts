@@ -4,7 +4,7 @@
  * folder so an unchanged image is not re-read every period) and super-seeds
  * it to the swarm.
  */
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { PrivateKey } from '@libp2p/interface'
 import type { Logger } from '../log.js'
@@ -14,6 +14,7 @@ import { buildManifest, chooseBlockSize, decodeManifest, encodeManifest, manifes
 import { signManifest } from '../image/sign.js'
 import type { ImageMeta } from '../image/meta.js'
 import type { ImageServer } from './server.js'
+import { atomicWrite } from '../util/atomic-write.js'
 
 export interface SwarmServerInit {
   /** folder for cached manifests */
@@ -38,7 +39,7 @@ export interface SwarmServerComponents {
 
 interface CacheRecord { path: string, size: number, mtimeMs: number, blockSize: number }
 
-export function createSwarmServer (components: SwarmServerComponents, init: SwarmServerInit): ImageServer & { served: () => Map<string, ImageMeta> } {
+export function createSwarmServer (components: SwarmServerComponents, init: SwarmServerInit): ImageServer {
   const dir = join(init.stateDir, 'manifests')
   const served = new Map<string, ImageMeta>()
 
@@ -58,14 +59,12 @@ export function createSwarmServer (components: SwarmServerComponents, init: Swar
     const bytes = encodeManifest(await buildManifest(imageId, path, blockSize, signal))
     components.log(`hashed image ${imageId}`, { bytes: s.size, seconds: (Date.now() - started) / 1000 })
     await mkdir(dir, { recursive: true })
-    await writeFile(bytesPath + '.tmp', bytes)
-    await rename(bytesPath + '.tmp', bytesPath)
-    await writeFile(recordPath, JSON.stringify(record))
+    await atomicWrite(bytesPath, bytes, { mode: 0o644 })
+    await atomicWrite(recordPath, JSON.stringify(record), { mode: 0o644 })
     return bytes
   }
 
   return {
-    served: () => served,
     async serve (imageId, path, signal) {
       const manifestBytes = await manifestFor(imageId, path, signal)
       const manifest = decodeManifest(manifestBytes)

@@ -23,19 +23,9 @@ export class BitSet {
     return true
   }
 
-  clear (i: number): void {
-    if (!this.get(i)) return
-    this.bytes[i >> 3] &= ~(0x80 >> (i & 7))
-    this.n--
-  }
-
   count (): number { return this.n }
   full (): boolean { return this.n === this.size }
   toBytes (): Uint8Array { return this.bytes.slice() }
-
-  * missing (): Iterable<number> {
-    for (let i = 0; i < this.size; i++) if (!this.get(i)) yield i
-  }
 
   static fromBytes (size: number, bytes: Uint8Array): BitSet {
     if (bytes.length !== Math.ceil(size / 8)) throw new WireDecodeError(`bitfield of ${bytes.length} bytes for ${size} blocks`)

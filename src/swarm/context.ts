@@ -3,7 +3,7 @@ import type { BitSet } from './bitset.js'
 import type { Ledger } from './ledger.js'
 import type { Picker } from './picker.js'
 import type { BlockStore } from './store.js'
-import type { TokenBucket } from './token-bucket.js'
+import type { TokenBucket } from '../util/token-bucket.js'
 import type { DataPath } from './data-path.js'
 
 /** What a session needs from the torrent it belongs to */

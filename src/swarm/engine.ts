@@ -13,11 +13,12 @@ import type { Logger } from '../log.js'
 import { manifestCid } from '../image/manifest.js'
 import type { PrecacheNode } from '../net/node.js'
 import { readMessages, writeMessage } from './stream-io.js'
-import { createTokenBucket } from './token-bucket.js'
+import { createTokenBucket } from '../util/token-bucket.js'
 import { createTorrent, type PeerList, type Torrent } from './torrent.js'
 import { DEFAULT_REQUEST_TIMEOUT } from './session.js'
 import type { BlockStore } from './store.js'
 import { BLOCK_PROTOCOL, MAX_ADDR_BYTES, MAX_ADDRS_PER_PEER, MAX_PEERS, type DecoderLimits, type Message } from './wire.js'
+import { admitSession, chooseDials, DEFAULT_MAX_BLOCK_PEERS, PEER_SAMPLE, reconnectInterval, samplePeers } from './policy.js'
 import { createDataPath, type DataPathInit, type DataPathStatus } from './data-path.js'
 import type { BanList } from '../net/bans.js'
 import { createBanList } from '../net/bans.js'
@@ -34,6 +35,9 @@ export const DEFAULT_REQUESTS_PER_PEER = 8
  * @default 16
  */
 export const DEFAULT_MAX_NEIGHBOURS = 16
+export { DEFAULT_RECONNECT_INTERVAL } from './policy.js'
+/** Nodes remembered per image for reconnection and peer exchange. @default 1024 */
+export const MAX_KNOWN = 1024
 /**
  * Block-protocol streams allowed per connection in each direction (libp2p's
  * defaults, 32 in and 64 out, are below one stream per image for a big catalogue)
@@ -41,8 +45,6 @@ export const DEFAULT_MAX_NEIGHBOURS = 16
  * @default 1024
  */
 export const MAX_BLOCK_STREAMS = 1024
-/** Least time between two reconnection attempts to one node. @default 10000 */
-export const DEFAULT_RECONNECT_INTERVAL = 10_000
 /** How often incomplete torrents look for nodes to reconnect to. @default 2000 */
 export const DEFAULT_MAINTAIN_INTERVAL = 2000
 /** Time allowed for dialling and the HELLO exchange (also the first-message deadline of an inbound stream). @default 10000 */
@@ -66,6 +68,8 @@ export interface SwarmInit {
   requestTimeout?: number
   /** @default DEFAULT_MAX_STREAMS_PER_PEER */
   maxStreamsPerPeer?: number
+  /** block sessions a seeder serves at once (see policy.ts). @default 32 */
+  maxBlockPeers?: number
   /** bulk channel settings (SPEC.md, Bulk channel) */
   data?: Pick<DataPathInit, 'encryption' | 'enabled' | 'host' | 'port' | 'strike' | 'isBanned'>
 }
@@ -141,6 +145,15 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
   const localId = node.peerId.toString()
   const requestsPerPeer = init.requestsPerPeer ?? DEFAULT_REQUESTS_PER_PEER
   const maxNeighbours = init.maxNeighbours ?? DEFAULT_MAX_NEIGHBOURS
+  const maxBlockPeers = init.maxBlockPeers ?? DEFAULT_MAX_BLOCK_PEERS
+  /** dials in progress per image, counted against the neighbour limit */
+  const dialling = new Map<string, Set<string>>()
+  const diallingFor = (t: Torrent): Set<string> => {
+    let d = dialling.get(t.manifestId)
+    if (d == null) { d = new Set(); dialling.set(t.manifestId, d) }
+    return d
+  }
+  const busy = (t: Torrent) => (id: string): boolean => t.has(id) || diallingFor(t).has(id)
   const upload = createTokenBucket({ rate: init.uploadRate ?? 0 })
   const download = createTokenBucket({ rate: init.downloadRate ?? 0 })
   const dataPath = await createDataPath({
@@ -164,16 +177,23 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
     let m = known.get(t.manifestId)
     if (m == null) { m = new Map(); known.set(t.manifestId, m) }
     const had = m.get(src.peerId)
-    if (had != null) had.anchor ||= anchor
-    else if (src.peerId !== localId) m.set(src.peerId, { ...src, lastTry: Date.now(), anchor })
+    if (had != null) { had.anchor ||= anchor; return }
+    if (src.peerId === localId) return
+    if (m.size >= MAX_KNOWN) {
+      // forget the oldest node that is not a seeder given to `connect`
+      for (const [id, e] of m) if (!e.anchor) { m.delete(id); break }
+    }
+    m.set(src.peerId, { ...src, lastTry: Date.now(), anchor })
   }
 
   const cidBytes = (id: string): Uint8Array => CID.parse(id).bytes
 
+  /** a random sample of the nodes working on this image (a seeder also passes on the nodes it turned away) */
   const peerListFor = async (t: Torrent, exclude: string): Promise<PeerList> => {
     const out: PeerList = []
-    for (const id of t.neighbours) {
-      if (id === exclude || out.length >= MAX_PEERS) continue
+    const pool = new Set([...t.neighbours, ...(t.superSeeder != null ? known.get(t.manifestId)?.keys() ?? [] : [])])
+    pool.delete(exclude)
+    for (const id of samplePeers([...pool], Math.min(PEER_SAMPLE, MAX_PEERS))) {
       const peer = await node.peerStore.get(peerIdFromString(id)).catch(() => undefined)
       const addrs = (peer?.addresses ?? []).map(a => a.multiaddr.bytes).filter(b => b.length <= MAX_ADDR_BYTES).slice(0, MAX_ADDRS_PER_PEER)
       if (peer != null && addrs.length > 0) out.push({ id: peer.id.toMultihash().bytes, addrs })
@@ -223,19 +243,30 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
 
   const sessionLimits = (t: Torrent): DecoderLimits => ({ maxBlockSize: t.store.manifest.blockSize, maxManifestBytes: 0 })
 
+  /** opens a session, counting the dial against the neighbour limit while it lasts */
+  const dial = (t: Torrent, src: Source, what: string): void => {
+    const d = diallingFor(t)
+    d.add(src.peerId)
+    open(t, src)
+      .catch((err: unknown) => { log.debug(`could not ${what} ${src.peerId}: ${errorMessage(err)}`) })
+      .finally(() => { d.delete(src.peerId) })
+  }
+
   const onPeers = (t: Torrent, peers: PeerList): void => {
     if (t.superSeeder != null) return
+    const offered = new Map<string, string[]>()
     for (const p of peers) {
-      if (t.neighbours.length >= maxNeighbours) return
       let id: string
       try { id = peerIdFromMultihash(Digest.decode(p.id)).toString() } catch { continue }
       const addrs: string[] = []
       for (const a of p.addrs) { try { addrs.push(multiaddr(a).toString()) } catch {} }
       if (id === localId || addrs.length === 0) continue
       remember(t, { peerId: id, addrs })
-      if (t.has(id)) continue
-      open(t, { peerId: id, addrs }).catch((err: unknown) => { log.debug(`could not reach ${id}: ${errorMessage(err)}`) })
+      offered.set(id, addrs)
     }
+    if (t.store.have.full()) return
+    const dials = chooseDials(offered.keys(), { localId, neighbours: t.neighbours.length, dialling: diallingFor(t).size, maxNeighbours, busy: busy(t) })
+    for (const id of dials) dial(t, { peerId: id, addrs: offered.get(id) as string[] }, 'reach')
   }
 
   // sessions end (restarts, resets, idle timeouts): while a torrent is
@@ -246,13 +277,18 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
   const maintain = setInterval(() => {
     for (const t of torrents.values()) {
       if (t.superSeeder != null) continue
+      const m = known.get(t.manifestId)
+      if (m == null) continue
       const complete = t.store.have.full()
-      for (const src of known.get(t.manifestId)?.values() ?? []) {
-        if (complete && !src.anchor) continue
-        if (t.neighbours.length >= maxNeighbours && !complete) break
-        if (t.has(src.peerId) || Date.now() - src.lastTry < DEFAULT_RECONNECT_INTERVAL) continue
+      const wait = reconnectInterval(t.neighbours.length, complete)
+      const due = [...m.values()].filter(src => (!complete || src.anchor) && Date.now() - src.lastTry >= wait).map(src => src.peerId)
+      const dials = complete
+        ? due.filter(id => !busy(t)(id))
+        : chooseDials(samplePeers(due, due.length), { localId, neighbours: t.neighbours.length, dialling: diallingFor(t).size, maxNeighbours, busy: busy(t) })
+      for (const id of dials) {
+        const src = m.get(id) as Source & { lastTry: number }
         src.lastTry = Date.now()
-        open(t, src).catch((err: unknown) => { log.debug(`could not reconnect to ${src.peerId}: ${errorMessage(err)}`) })
+        dial(t, src, 'reconnect to')
       }
     }
   }, DEFAULT_MAINTAIN_INTERVAL)
@@ -267,6 +303,7 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
       return
     }
     // the first message must be a HELLO, within the deadline
+    const signal = AbortSignal.timeout(DEFAULT_HANDSHAKE_TIMEOUT)
     const limits: DecoderLimits = { helloOnly: true }
     let timer: NodeJS.Timeout | undefined
     try {
@@ -281,8 +318,19 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
       if (t == null) { stream.abort(new Error('unknown manifest')); return }
       Object.assign(limits, { helloOnly: false }, sessionLimits(t))
       await writeMessage(stream, { type: 'hello', manifestId: first.value.manifestId, seeder: t.superSeeder != null })
-      t.attach(stream, messages, remote, { outbound: false, peers: await peerListFor(t, remote), remoteHost: ipOf(connection.remoteAddr) })
       remember(t, { peerId: remote, addrs: [] }) // dialled later by peer id (addresses from identify)
+      if (!t.has(remote) && !admitSession({ seeder: t.superSeeder != null, sessions: t.neighbours.length, maxBlockPeers, maxNeighbours })) {
+        // full: pass on other nodes to fetch from, answer a node that only
+        // wants the signed manifest, and end the stream
+        t.turnedAway++
+        const peers = await peerListFor(t, remote)
+        if (peers.length > 0) await writeMessage(stream, { type: 'peers', peers })
+        const next = await Promise.race([messages.next(), new Promise<undefined>(resolve => { signal.addEventListener('abort', () => { resolve(undefined) }, { once: true }) })])
+        if (next?.done === false && next.value.type === 'manifest-request') await writeMessage(stream, { type: 'manifest', manifest: t.manifestBytes, signature: t.signature })
+        await stream.close()
+        return
+      }
+      t.attach(stream, messages, remote, { outbound: false, peers: await peerListFor(t, remote), remoteHost: ipOf(connection.remoteAddr) })
     } catch (err) {
       clearTimeout(timer)
       if (err instanceof WireDecodeError) {
@@ -347,6 +395,7 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
       if (t == null) return
       torrents.delete(id)
       known.delete(id)
+      dialling.delete(id)
       t.stop()
       await t.store.close()
     },

@@ -13,6 +13,7 @@ import type { Grant } from '../net/bulk/listener.js'
 import { writeMessage } from './stream-io.js'
 import type { Message } from './wire.js'
 import { BlockHashMismatchError, BulkDecodeError, CorruptCopyError, DataEncryptionMismatchError, WireDecodeError, errorMessage } from '../errors.js'
+import { expiredRequests, mayRequest } from './policy.js'
 import type { SwarmContext } from './context.js'
 
 /**
@@ -80,7 +81,7 @@ export function createSession (stream: Stream, messages: AsyncIterator<Message>,
     const picker = ctx.picker
     if (closed || picker == null) return
     const limit = ctx.requestsPerPeer()
-    while (inFlight.size + writes < limit * 2 && inFlight.size < limit) {
+    while (mayRequest(inFlight.size, writes, limit)) {
       const index = picker.pick(remote)
       if (index === undefined) break
       inFlight.set(index, Date.now())
@@ -262,14 +263,11 @@ export function createSession (stream: Stream, messages: AsyncIterator<Message>,
   }
 
   const timer = setInterval(() => {
-    const now = Date.now()
-    for (const [index, at] of inFlight) {
-      if (now - at > ctx.requestTimeout) {
-        // tell the neighbour, so a slow link is not kept busy with a block
-        // that will be fetched elsewhere
-        session.cancel(index)
-        ctx.picker?.failed(index, remote)
-      }
+    for (const index of expiredRequests(inFlight, Date.now(), ctx.requestTimeout)) {
+      // tell the neighbour, so a slow link is not kept busy with a block
+      // that will be fetched elsewhere
+      session.cancel(index)
+      ctx.picker?.failed(index, remote)
     }
     pump()
   }, 1000)

@@ -4,7 +4,8 @@
  * twice, and peers fetch the rest from each other. Each neighbour is kept
  * offered `lookahead` blocks it lacks:
  *
- * 1. First pass: blocks never sent nor offered, lowest index first.
+ * 1. First pass: blocks never sent nor offered and held by no neighbour, in
+ *    index order from `firstPassStart`.
  * 2. Afterwards: only blocks no neighbour holds nor is being sent (lost with
  *    a peer that left).
  * 3. A neighbour that has reported no new block for `starveMs` while it still
@@ -36,6 +37,14 @@ export interface SuperSeederInit {
   lookahead?: number
   starveMs?: number
   now?: () => number
+  /**
+   * Block the first pass starts at (wrapping around): seeders of the same
+   * image start at different blocks, and each skips blocks that neighbours
+   * already hold, so together they send the image about once
+   *
+   * @default 0
+   */
+  firstPassStart?: number
 }
 
 export interface SuperSeeder {
@@ -57,6 +66,11 @@ export interface SuperSeeder {
   mayServe: (peer: string, index: number) => boolean
   /** how many times each block was sent */
   readonly sentCounts: Uint32Array
+  /**
+   * blocks sent again while some block had not yet been sent once (the
+   * super-seeding promise is that this stays 0)
+   */
+  readonly firstPassRepeats: number
 }
 
 interface PeerState { has: BitSet, offered: Set<number>, unconfirmed: Set<number>, lastProgress: number }
@@ -73,7 +87,10 @@ export function createSuperSeeder (init: SuperSeederInit): SuperSeeder {
   /** sent to a peer that has not yet confirmed it with HAVE */
   const pending = new Uint32Array(n)
   const peers = new Map<string, PeerState>()
-  let firstPassNext = 0 // every block below this was offered or sent at least once
+  const start = ((init.firstPassStart ?? 0) % n + n) % n
+  let visited = 0 // the first pass has offered, sent or skipped this many blocks from `start` on
+  let unsent = n
+  let firstPassRepeats = 0
 
   const give = (peer: string, st: PeerState, index: number): void => {
     st.offered.add(index)
@@ -88,12 +105,12 @@ export function createSuperSeeder (init: SuperSeederInit): SuperSeeder {
   const topUp = (peer: string): void => {
     const st = peers.get(peer)
     if (st == null) return
-    while (st.offered.size < lookahead && firstPassNext < n) {
-      const i = firstPassNext++
-      if (sent[i] > 0 || offeredCount[i] > 0 || st.has.get(i)) continue
+    while (st.offered.size < lookahead && visited < n) {
+      const i = (start + visited++) % n
+      if (sent[i] > 0 || offeredCount[i] > 0 || holders[i] > 0 || st.has.get(i)) continue
       give(peer, st, i)
     }
-    if (st.offered.size >= lookahead || firstPassNext < n) return
+    if (st.offered.size >= lookahead || visited < n) return
     for (let i = 0; i < n && st.offered.size < lookahead; i++) {
       if (holders[i] === 0 && pending[i] === 0 && offeredCount[i] === 0 && !st.has.get(i)) give(peer, st, i)
     }
@@ -103,6 +120,7 @@ export function createSuperSeeder (init: SuperSeederInit): SuperSeeder {
 
   return {
     sentCounts: sent,
+    get firstPassRepeats () { return firstPassRepeats },
     addPeer (peer) {
       if (peers.has(peer)) return
       peers.set(peer, { has: new BitSet(n), offered: new Set(), unconfirmed: new Set(), lastProgress: now() })
@@ -142,6 +160,8 @@ export function createSuperSeeder (init: SuperSeederInit): SuperSeeder {
       topUp(peer)
     },
     uploaded (peer, index) {
+      if (sent[index] === 0) unsent--
+      else if (unsent > 0) firstPassRepeats++
       sent[index]++
       const st = peers.get(peer)
       if (st != null) {

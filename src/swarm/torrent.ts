@@ -7,13 +7,14 @@ import type { Stream } from '@libp2p/interface'
 import { createLedger } from './ledger.js'
 import type { Ledger } from './ledger.js'
 import { createPicker } from './picker.js'
+import { firstPassStart, requestLimit } from './policy.js'
 import { createSession } from './session.js'
 import type { Session } from './session.js'
 import { createSuperSeeder } from './superseed.js'
 import type { SuperSeeder } from './superseed.js'
 import type { SwarmContext } from './context.js'
 import type { BlockStore } from './store.js'
-import type { TokenBucket } from './token-bucket.js'
+import type { TokenBucket } from '../util/token-bucket.js'
 import type { Logger } from '../log.js'
 import type { Message } from './wire.js'
 import type { BanList } from '../net/bans.js'
@@ -22,13 +23,7 @@ import type { DataPath } from './data-path.js'
 
 export type PeerList = Array<{ id: Uint8Array, addrs: Uint8Array[] }>
 
-/**
- * Requests in flight over all neighbours together; each neighbour gets a
- * share (at least 1, at most `requests_per_peer`)
- *
- * @default 16
- */
-export const REQUEST_BUDGET = 16
+export { REQUEST_BUDGET } from './policy.js'
 
 export interface TorrentInit {
   manifestId: string
@@ -61,6 +56,10 @@ export interface Torrent {
   readonly signature: Uint8Array
   readonly store: BlockStore
   readonly ledger: Ledger
+  /** inbound sessions refused because this node was full (see policy.ts admitSession) */
+  turnedAway: number
+  /** most sessions open at once */
+  readonly peakNeighbours: number
   readonly superSeeder?: SuperSeeder
   /** neighbours with an open session */
   readonly neighbours: string[]
@@ -86,13 +85,14 @@ export function createTorrent (init: TorrentInit): Torrent {
   const n = store.have.size
   const sessions = new Map<string, Session>()
   const ledger = createLedger()
+  let peak = 0
   const controller = new AbortController()
   let resolveComplete!: () => void
   const complete = new Promise<void>(resolve => { resolveComplete = resolve })
   if (store.have.full()) resolveComplete()
 
   const superSeeder = init.superSeed
-    ? createSuperSeeder({ blockCount: n, offer: (peer, index) => sessions.get(peer)?.have(index) })
+    ? createSuperSeeder({ blockCount: n, firstPassStart: firstPassStart(init.localId, n), offer: (peer, index) => sessions.get(peer)?.have(index) })
     : undefined
   let refusedRequests = 0
   let corrupt = false
@@ -106,7 +106,7 @@ export function createTorrent (init: TorrentInit): Torrent {
     picker: store.have.full() ? undefined : createPicker({ blockCount: n, have: store.have }),
     // a budget of requests shared by the neighbours: deep queues at every
     // uploader make each block's trip long and the picker's view stale
-    requestsPerPeer: () => Math.max(1, Math.min(init.requestsPerPeer, Math.ceil(REQUEST_BUDGET / Math.max(1, sessions.size)))),
+    requestsPerPeer: () => requestLimit(init.requestsPerPeer, sessions.size),
     requestTimeout: init.requestTimeout,
     upload: init.upload,
     download: init.download,
@@ -161,6 +161,8 @@ export function createTorrent (init: TorrentInit): Torrent {
     complete,
     get refusedRequests () { return refusedRequests },
     get corrupt () { return corrupt },
+    turnedAway: 0,
+    get peakNeighbours () { return peak },
     get neighbours () { return [...sessions.keys()] },
     has: (remote) => sessions.has(remote),
     attach (stream, messages, remote, { outbound, peers, remoteHost }) {
@@ -173,6 +175,7 @@ export function createTorrent (init: TorrentInit): Torrent {
       }
       const session = createSession(stream, messages, remote, ctx, { outbound, remoteHost })
       sessions.set(remote, session)
+      peak = Math.max(peak, sessions.size)
       // data_encryption, and a bulk channel grant from the side that accepted the stream
       const offer = init.dataPath?.offer(remote, !outbound, (socket, rest) => { session.attachBulk(socket, rest) })
       if (offer != null) {

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import type { Cluster, PeerHandle } from '../../src/demo/cluster.js'
 import { stopAll } from '../../src/demo/processes.js'
 import { waitFor } from '../e2e/helpers.js'
+import type { SeederStatus, SeederView } from '../../src/roles/status.js'
 
 /**
  * Hard-links a cached file into `<peer dir>/marks/`: while the cached file is
@@ -20,8 +21,8 @@ export async function sameFile (path: string, markDir: string, name: string): Pr
   return a != null && a.ino === b.ino && a.nlink === 2
 }
 
-export async function seederStatus (c: Cluster): Promise<any> {
-  return await c.readStatus(join(c.dir, 'seeder', 'status.json'))
+export async function seederStatus (c: Cluster): Promise<SeederStatus | undefined> {
+  return await c.seederStatus()
 }
 
 /** SIGTERM the seeder, wait for it to exit, optionally touch the images (so it re-hashes them) and start it again */
@@ -33,15 +34,15 @@ export async function restartSeeder (c: Cluster, opts: { args?: string[], touch?
 }
 
 /** the peer's view of one seeder in its status file */
-export async function seederView (c: Cluster, p: PeerHandle): Promise<any> {
-  return (await c.readStatus(p.statusFile))?.seeders?.find((s: any) => s.peerId === c.seederId)
+export async function seederView (c: Cluster, p: PeerHandle): Promise<SeederView | undefined> {
+  return (await c.peerStatus(p))?.seeders.find(s => s.peerId === c.seederId)
 }
 
 /**
  * Waits until the peer applied a catalogue from the seeder process started
  * after `since` (its status counts catalogues per seeder)
  */
-export async function waitCatalogue (c: Cluster, p: PeerHandle, after: number, timeoutMs = 60_000): Promise<any> {
+export async function waitCatalogue (c: Cluster, p: PeerHandle, after: number, timeoutMs = 60_000): Promise<SeederView> {
   return await waitFor(`${p.child.name} to get a catalogue from the restarted seeder`, async () => {
     const v = await seederView(c, p)
     return v != null && v.catalogues > after ? v : undefined

@@ -34,8 +34,8 @@ test('untagged with --withdraw-grace 0: an unused base file is deleted, one back
   await rm(join(c.imagesDir, 'used'))
   await rm(join(c.imagesDir, 'unused'))
   await waitFor('both images to leave the peer\'s status', async () => {
-    const s = await c.readStatus(p.statusFile)
-    return s != null && !(s.images as any[]).some(i => i.imageId === 'used' || i.imageId === 'unused')
+    const s = await c.peerStatus(p)
+    return s != null && !s.images.some(i => i.imageId === 'used' || i.imageId === 'unused')
   }, 60_000)
   t.false(await exists(base('unused')), 'the unused base file is deleted')
   t.true(await exists(base('used')), 'the base file an instance uses is kept')

@@ -85,6 +85,6 @@ test('reuse: blocks with the same hash are copied from another file wherever the
   const store = await openPartialStore(join(dir, 'staging'), 'next', nextManifest)
   const copied = await reuseBlocks(store, [{ path: join(dir, 'old'), manifest: oldManifest }])
   t.is(copied, 7 * bs)
-  t.deepEqual([...store.have.missing()], [2])
+  t.deepEqual([...Array(store.have.size).keys()].filter(i => !store.have.get(i)), [2])
   await store.close()
 })

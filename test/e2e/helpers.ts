@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { createCluster } from '../../src/demo/cluster.js'
 import type { Cluster, PeerHandle } from '../../src/demo/cluster.js'
 import { CLI_ENTRY, NODE_FLAGS } from '../../src/demo/processes.js'
+import type { PeerImageStatus } from '../../src/roles/status.js'
 
 export async function newCluster (name: string, opts: { seederArgs?: string[], peerArgs?: string[] } = {}): Promise<Cluster> {
   return await createCluster({ dir: await mkdtemp(join(tmpdir(), `pc-${name}-`)), ...opts })
@@ -26,8 +27,8 @@ export async function exists (path: string): Promise<boolean> {
 }
 
 /** the image entry in a peer's status file */
-export async function imageStatus (c: Cluster, p: PeerHandle, imageId: string): Promise<any> {
-  return (await c.readStatus(p.statusFile))?.images?.find((i: any) => i.imageId === imageId)
+export async function imageStatus (c: Cluster, p: PeerHandle, imageId: string): Promise<PeerImageStatus | undefined> {
+  return (await c.peerStatus(p))?.images.find(i => i.imageId === imageId)
 }
 
 export async function waitCached (c: Cluster, p: PeerHandle, imageId: string, timeoutMs = 120_000): Promise<void> {
@@ -35,10 +36,6 @@ export async function waitCached (c: Cluster, p: PeerHandle, imageId: string, ti
     if (p.child.proc.exitCode != null) throw new Error(`${p.child.name} exited: ${await readFile(p.child.logFile, 'utf8')}`)
     return await exists(join(p.cacheDir, imageId)) && (await imageStatus(c, p, imageId))?.state === 'cached'
   }, timeoutMs)
-}
-
-export async function logOf (p: PeerHandle): Promise<string> {
-  return await readFile(p.child.logFile, 'utf8')
 }
 
 export interface Run { code: number | null, stderr: string }

@@ -12,7 +12,7 @@ export const seederStatusFile = (c: Cluster): string => join(c.dir, 'seeder', 's
 
 /** the seeder's status entry for an image, once it serves it */
 export async function waitServed (c: Cluster, imageId: string, timeoutMs = LONG): Promise<any> {
-  return await waitFor(`the seeder to serve ${imageId}`, async () => (await c.readStatus(seederStatusFile(c)))?.images?.find((i: any) => i.imageId === imageId), timeoutMs)
+  return await waitFor(`the seeder to serve ${imageId}`, async () => (await c.seederStatus())?.images?.find((i: any) => i.imageId === imageId), timeoutMs)
 }
 
 /** waits until a peer holds at least `blocks` verified blocks of an image (and not all) */

@@ -30,7 +30,7 @@ test('hostile streams: 64 at once, bounded memory, super-seeding enforced, the a
   const sha = await writeRandomImage(join(c.imagesDir, 'img-h'), size)
   const seeder = await c.startSeeder()
   const statusFile = join(c.dir, 'seeder', 'status.json')
-  await waitFor('the seeder to serve img-h', async () => (await c.readStatus(statusFile))?.images?.some((i: any) => i.imageId === 'img-h'))
+  await waitFor('the seeder to serve img-h', async () => (await c.seederStatus())?.images?.some((i: any) => i.imageId === 'img-h'))
   const manifestId = (await manifestCid(new Uint8Array(await readFile(join(c.dir, 'seeder', 'state', 'manifests', 'img-h.manifest'))))).bytes
   const pid = seeder.proc.pid as number
   // baseline: the seeder after it has served the image once
@@ -58,7 +58,7 @@ test('hostile streams: 64 at once, bounded memory, super-seeding enforced, the a
   const offered = new Set(s.received.filter(m => m.type === 'have').map(m => (m as any).index))
   const blocks = s.received.filter(m => m.type === 'block').map(m => (m as any).index as number)
   const unoffered = blocks.filter(i => !offered.has(i))
-  const seederStatus = await c.readStatus(statusFile)
+  const seederStatus = await c.seederStatus()
   const refused = seederStatus?.images?.find((i: any) => i.imageId === 'img-h')?.refusedRequests ?? 0
   s.stream.abort(new Error('done'))
 
@@ -68,7 +68,7 @@ test('hostile streams: 64 at once, bounded memory, super-seeding enforced, the a
   for (const st of big) { st.send(varint(33_620_483)); for (let k = 0; k < 4; k++) st.send(junk) }
   const bigClosed = (await Promise.all(big.map(async st => await closedWithin(st, 30_000)))).filter(Boolean).length
   const hostileId = hostile.node.peerId.toString()
-  const ban = await waitFor('the seeder to ban the hostile client', async () => (await c.readStatus(statusFile))?.bans?.find((b: any) => b.peerId === hostileId && b.bannedUntil > Date.now()), 30_000).catch(() => undefined)
+  const ban = await waitFor('the seeder to ban the hostile client', async () => (await c.seederStatus())?.bans?.find((b: any) => b.peerId === hostileId && b.bannedUntil > Date.now()), 30_000).catch(() => undefined)
   const again = await hostile.open(1)
   const peakDuring = peak
   await hostile.stop()

@@ -30,8 +30,8 @@ test('images folder: a link to the identity, two names for one id, an empty file
   const p = await c.startPeer(1)
   await waitCached(c, p, 'good', LONG)
   await new Promise(resolve => setTimeout(resolve, 2000))
-  const served = ((await c.readStatus(seederStatusFile(c)))?.images ?? []).map((i: any) => i.imageId)
-  const cached = ((await c.readStatus(p.statusFile))?.images ?? []).map((i: any) => i.imageId)
+  const served = ((await c.seederStatus())?.images ?? []).map((i: any) => i.imageId)
+  const cached = ((await c.peerStatus(p))?.images ?? []).map((i: any) => i.imageId)
   const ok = served.length === 1 && served[0] === 'good' && cached.length === 1 && await sha256File(join(p.cacheDir, 'good')) === sha
   t.true(record(t, { scenario: 'images folder: symlink to identity, id collision, 0-byte, 254-char name', expectation: 'only the good image served and cached', observed: `seeder serves [${served.join(', ')}], peer holds [${cached.join(', ')}]`, pass: ok }))
 })
@@ -47,7 +47,7 @@ test('a file copied slowly into --images is never served or cached truncated', a
   const bytes = randomBytes(size)
   const sizesSeen = new Set<number>()
   const sampler = setInterval(() => {
-    void c.readStatus(seederStatusFile(c)).then(s => { for (const i of s?.images ?? []) if (i.imageId === 'slow.raw') sizesSeen.add(i.size) })
+    void c.seederStatus().then(s => { for (const i of s?.images ?? []) if (i.imageId === 'slow.raw' && i.size != null) sizesSeen.add(i.size) })
   }, 100)
   t.teardown(() => { clearInterval(sampler) })
   // 256 KiB every 150 ms: about 5 s, with pauses shorter than the settle time
@@ -88,8 +88,8 @@ test('a node with another swarm key: refused, and the listening side counts (and
   await waitServed(c, 'img-k')
   const bad = await c.startPeer(2, { swarmKey: wrongKey })
   const refused = await waitFor('the seeder to count a refused handshake', async () => {
-    const n = (await c.readStatus(seederStatusFile(c)))?.refusedHandshakes
-    return n > 0 ? n as number : undefined
+    const n = (await c.seederStatus())?.refusedHandshakes ?? 0
+    return n > 0 ? n : undefined
   }, 60_000).catch(() => 0)
   const got = await imageStatus(c, bad, 'img-k')
   t.true(record(t, { scenario: 'node with another swarm key', expectation: 'refused; the listening side reports it', observed: `seeder refused ${refused} handshake(s); the node learnt of ${got == null ? 'no' : 'an'} image`, pass: refused > 0 && got == null }))

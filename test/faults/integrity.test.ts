@@ -83,12 +83,12 @@ test('corrupt bytes in a served copy: the receiver rejects it and tells the send
   await waitCached(c, b, 'img-s', LONG)
   const repaired = await waitFor('A to repair its copy', async () => {
     const s = await imageStatus(c, a, 'img-s')
-    return s?.repairs >= 1 && s.state === 'cached' ? s : undefined
+    return s != null && s.repairs >= 1 && s.state === 'cached' ? s : undefined
   }, LONG).catch(() => undefined)
   const shaA = await sha256File(join(a.cacheDir, 'img-s'))
   const shaB = await sha256File(join(b.cacheDir, 'img-s'))
-  const aId = (await c.readStatus(a.statusFile))?.peerId
-  const strikes = (await c.readStatus(b.statusFile))?.bans?.find((r: any) => r.peerId === aId)
+  const aId = (await c.peerStatus(a))?.peerId
+  const strikes = (await c.peerStatus(b))?.bans?.find((r: any) => r.peerId === aId)
   t.true(record(t, { scenario: 'corrupt bytes in a served copy (peer running)', expectation: 'receiver identical; sender struck, repairs its copy', observed: `B ${shaB === sha ? 'identical' : 'DIFFERS'}; A struck (${strikes?.strikes ?? 0} strikes, ${strikes?.bans ?? 0} bans); A repairs=${repaired?.repairs ?? 0}, A copy ${shaA === sha ? 'identical' : 'DIFFERS'}`, pass: shaB === sha && shaA === sha && repaired != null && strikes != null }))
 })
 
@@ -111,7 +111,7 @@ test('a source changed under the seeder (same size, mtime put back): re-served a
   // a second peer arriving later reads from the seeder too
   const p2 = await c.startPeer(2)
   const next = await waitFor('a new manifest for img-c', async () => {
-    const s = (await c.readStatus(seederStatusFile(c)))?.images?.find((i: any) => i.imageId === 'img-c')
+    const s = (await c.seederStatus())?.images?.find((i: any) => i.imageId === 'img-c')
     return s != null && s.manifestId !== old.manifestId ? s : undefined
   }, LONG)
   const reservedIn = (Date.now() - changedAt) / 1000

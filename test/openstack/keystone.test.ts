@@ -108,7 +108,7 @@ test.serial('keystone: a token is renewed before it expires, and after the servi
   const config = cfg({ 'os-cloud': 'test', 'glance-tag': 'precache' })
   const lister = listers.get('glance')({ config, log })
   t.is((await lister.list()).length, 1)
-  const { sessionFromConfig } = await import('../../src/openstack/session.js')
+  const { sessionFromConfig } = await import('../../src/openstack/auth-session.js')
   const used = (await sessionFromConfig(config).headers())['x-auth-token']
   const revoke = await fetch(`${ks}/auth/tokens`, { method: 'DELETE', headers: { 'x-auth-token': world.adminToken, 'x-subject-token': used } })
   t.is(revoke.status, 204)

@@ -4,7 +4,7 @@
  * a Verifier, and only then renamed to `<dir>/<id>` next to a small sidecar
  * `<dir>/<id>.verified.json` so a later fetch can skip the download.
  */
-import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
+import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web'
@@ -16,6 +16,7 @@ import type { RateLimiter } from './rate-limit.js'
 import type { Verifier } from './verify.js'
 import { forEachChunk } from '../util/file-chunks.js'
 import { isImageId } from '../image/id.js'
+import { atomicWrite } from '../util/atomic-write.js'
 
 export interface DownloadInit {
   /** staging folder */
@@ -112,8 +113,7 @@ export async function download (init: DownloadInit): Promise<FetchedImage> {
   const size = (await stat(part)).size
   await rename(part, final)
   const side: Sidecar = { expectation: verifier.expectation, size, verified }
-  await writeFile(`${sidecar}.tmp`, JSON.stringify(side))
-  await rename(`${sidecar}.tmp`, sidecar)
+  await atomicWrite(sidecar, JSON.stringify(side), { mode: 0o644 })
   return { path: final, size, verified }
 }
 

@@ -1,5 +1,5 @@
 import test from 'ava'
-import { createTokenBucket } from '../../src/swarm/token-bucket.js'
+import { createTokenBucket } from '../../src/util/token-bucket.js'
 import { AbortedError } from '../../src/errors.js'
 
 function fakeClock (): { now: () => number, sleep: (ms: number) => Promise<void>, slept: number[] } {

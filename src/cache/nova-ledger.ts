@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises'
 import { atomicWrite } from '../util/atomic-write.js'
 
-export interface LedgerEntry {
+export interface NovaLedgerEntry {
   /** final path */
   path: string
   /** whole-image SHA-256 of the announced bytes */
@@ -16,15 +16,15 @@ export interface LedgerEntry {
   sameBytes: boolean
 }
 
-export interface Ledger {
-  get: (imageId: string) => LedgerEntry | undefined
-  set: (imageId: string, entry: LedgerEntry) => Promise<void>
+export interface NovaLedger {
+  get: (imageId: string) => NovaLedgerEntry | undefined
+  set: (imageId: string, entry: NovaLedgerEntry) => Promise<void>
   delete: (imageId: string) => Promise<void>
-  entries: () => Array<[string, LedgerEntry]>
+  entries: () => Array<[string, NovaLedgerEntry]>
 }
 
-export async function openLedger (file: string): Promise<Ledger> {
-  const data: Record<string, LedgerEntry> = await readFile(file, 'utf8').then(t => JSON.parse(t), () => ({}))
+export async function openNovaLedger (file: string): Promise<NovaLedger> {
+  const data: Record<string, NovaLedgerEntry> = await readFile(file, 'utf8').then(t => JSON.parse(t), () => ({}))
   let writing = Promise.resolve()
   const save = async (): Promise<void> => {
     const text = JSON.stringify(data, null, 1)

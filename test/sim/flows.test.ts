@@ -1,0 +1,70 @@
+import test from 'ava'
+import { createEventLoop } from '../../bench/sim/events.js'
+import { createFlowNetwork, maxMinRates } from '../../bench/sim/flows.js'
+
+const close = (a: number[], b: number[]): boolean => a.length === b.length && a.every((x, i) => Math.abs(x - b[i]) < 1e-9)
+
+test('max-min: two flows on one link share it equally', t => {
+  t.deepEqual(maxMinRates([10], [[0], [0]]), [5, 5])
+})
+
+test('max-min: a flow held back elsewhere leaves its share to the others', t => {
+  // link 0 (10) carries f0 and f1; link 1 (4) carries f1 and f2: f1 and f2 get 2, f0 the remaining 8
+  t.true(close(maxMinRates([10, 4], [[0], [0, 1], [1]]), [8, 2, 2]))
+})
+
+test('max-min: an uplink shared by three receivers, one with a slow downlink', t => {
+  // uplink 10; downlinks 1, 100, 100
+  t.true(close(maxMinRates([10, 1, 100, 100], [[0, 1], [0, 2], [0, 3]]), [1, 4.5, 4.5]))
+})
+
+test('max-min: unconstrained resources are ignored, a flow crossing only those is an error', t => {
+  t.true(close(maxMinRates([Infinity, 6], [[0, 1], [1]]), [3, 3]))
+  t.throws(() => maxMinRates([Infinity], [[0]]), { instanceOf: RangeError })
+})
+
+test('flow network: a flow that ends frees its share for the other at once', t => {
+  const loop = createEventLoop()
+  const net = createFlowNetwork(loop)
+  const link = net.addResource(10)
+  const done: Array<[string, number]> = []
+  net.start([link], 5, () => { done.push(['small', loop.now]) })
+  net.start([link], 10, () => { done.push(['big', loop.now]) })
+  loop.run()
+  // both at 5 B/s: small ends at 1 s; big then has 5 B left at 10 B/s: ends at 1.5 s
+  t.is(done.length, 2)
+  t.is(done[0][0], 'small')
+  t.true(Math.abs(done[0][1] - 1) < 1e-9)
+  t.true(Math.abs(done[1][1] - 1.5) < 1e-9)
+})
+
+test('flow network: a connection that goes on with its next block keeps its rate', t => {
+  const loop = createEventLoop()
+  const net = createFlowNetwork(loop)
+  const up = net.addResource(4)
+  const times: number[] = []
+  let blocks = 3
+  const onDone = (flow: number): void => {
+    times.push(loop.now)
+    if (--blocks > 0) net.next(flow, 8, onDone)
+  }
+  net.start([up], 8, onDone)
+  loop.run()
+  t.true(close(times, [2, 4, 6]))
+  t.is(net.active, 0)
+})
+
+test('flow network: an aborted flow never completes and its capacity goes to the rest', t => {
+  const loop = createEventLoop()
+  const net = createFlowNetwork(loop)
+  const link = net.addResource(2)
+  let aborted = false
+  let end = 0
+  const f = net.start([link], 100, () => { aborted = true })
+  net.start([link], 4, () => { end = loop.now })
+  loop.at(1, () => { net.abort(f) })
+  loop.run()
+  // 1 s at 1 B/s (3 B left), then 2 B/s: 1.5 s more
+  t.false(aborted)
+  t.true(Math.abs(end - 2.5) < 1e-9)
+})
