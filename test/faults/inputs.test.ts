@@ -47,7 +47,7 @@ test('a file copied slowly into --images is never served or cached truncated', a
   const bytes = randomBytes(size)
   const sizesSeen = new Set<number>()
   const sampler = setInterval(() => {
-    void c.seederStatus().then(s => { for (const i of s?.images ?? []) if (i.imageId === 'slow.raw' && i.size != null) sizesSeen.add(i.size) })
+    void c.seederStatus().then(s => { for (const i of s?.images ?? []) if (i.imageId === 'slow.raw' && i.manifestId != null && i.size != null) sizesSeen.add(i.size) })
   }, 100)
   t.teardown(() => { clearInterval(sampler) })
   // 256 KiB every 150 ms: about 5 s, with pauses shorter than the settle time
