@@ -2,6 +2,7 @@
 # Starts a real glance-api on 127.0.0.1 (sqlite database, file store) and
 # waits until it answers.
 #   start-glance.sh DIR PORT                  no Keystone: identity from X-Project-Id/X-Roles headers
+#   GLANCE_NOTIFICATIONS_URL=rabbit://… start-glance.sh …   also send notifications to RabbitMQ
 #   start-glance.sh DIR PORT KEYSTONE_URL PASSWORD   behind Keystone (authtoken; service user "glance"
 #                                                    in project "service", made by the caller)
 # Prints GLANCE_URL=… and GLANCE_PID_FILE=… ; stop with stop.sh "$GLANCE_PID_FILE".
@@ -57,6 +58,15 @@ lock_path = $dir/lock
 [paste_deploy]
 config_file = $dir/glance-api-paste.ini
 INI
+# GLANCE_NOTIFICATIONS_URL=rabbit://user:pass@127.0.0.1:PORT/ : send oslo.messaging notifications (messagingv2)
+if [ -n "${GLANCE_NOTIFICATIONS_URL:-}" ]; then
+  cat >> "$dir/glance-api.conf" <<INI
+[oslo_messaging_notifications]
+driver = messagingv2
+transport_url = $GLANCE_NOTIFICATIONS_URL
+topics = notifications
+INI
+fi
 if [ -n "$keystone" ]; then
   cat >> "$dir/glance-api.conf" <<INI
 [keystone_authtoken]

@@ -8,7 +8,7 @@ import { setShowStacks } from './fatal.js'
 
 /** A long-running role command: schema flags → validated config → start → run until SIGINT/SIGTERM */
 export function roleCommand (name: 'seeder' | 'peer', summary: string, description: string,
-  start: (config: Config, log: Logger) => Promise<{ stop: () => Promise<void> }>): Command {
+  start: (config: Config, log: Logger) => Promise<{ stop: () => Promise<void>, refresh?: () => Promise<unknown> }>): Command {
   const cmd = new Command(name).summary(summary).description(description)
   addSchemaOptions(cmd, name)
   cmd.action(async () => {
@@ -17,8 +17,9 @@ export function roleCommand (name: 'seeder' | 'peer', summary: string, descripti
     setLogLevel(config.DEFAULT.log_level)
     setShowStacks(config.DEFAULT.log_level === 'debug')
     const log = createLogger(name)
-    ignoreHangup(log)
+    const onHangup = ignoreHangup(log)
     const role = await start(config, log)
+    if (role.refresh != null) onHangup(role.refresh)
     await untilSignalled(role.stop, log)
   })
   return cmd

@@ -64,6 +64,7 @@ const SCHEMA = [
   { section: 'seeder', key: 'max_block_peers', type: 'int', default: '32', flag: 'max-block-peers', commands: ['seeder'], min: 1, max: 100000, doc: 'Peers the seeder sends blocks to at once, per image, whatever the number of hosts. Others get a sample of peers that already have blocks and fetch from them (they retry the seeder later). With super-seeding every block still leaves the seeder once.' },
   { section: 'seeder', key: 'announce_interval', type: 'duration', default: '30s', flag: 'announce-interval', commands: ['seeder'], min: 1000, doc: 'How often to re-announce the whole catalogue on the topic.' },
 
+  { section: 'seeder', key: 'targets', type: 'string', flag: 'targets', commands: SEEDING, doc: 'Aim images at some hosts: rules separated by ";", each "PATTERN: SELECTOR" (pattern on the image id or name, * = anything), e.g. "gpu-*: aggregate=gpu; win-*: os=windows". A selector is comma-separated key=value, key=v1|v2 or key!=value terms on the peers\' labels; the first matching rule wins over the Glance property precache_hosts. Images without either go to every host.' },
   { section: 'seeder', key: 'admin_listen', type: 'string', flag: 'admin-listen', commands: ADMIN, doc: 'Local admin endpoint (read by `precache status` and `precache refresh`): a unix socket path, or host:port on loopback. Default: <state_dir>/admin.sock.' },
   { section: 'seeder', key: 'admin_remote', type: 'bool', default: 'false', commands: ['seeder'], doc: 'Allow admin_listen on an address other hosts can reach (anyone who reaches it can read the fleet status and trigger re-listing).' },
   { section: 'seeder', key: 'peer_timeout', type: 'duration', default: '2m', flag: 'peer-timeout', commands: ['seeder'], min: 1000, doc: 'A peer whose fleet report is older than this is shown as gone by `precache status`.' },
@@ -106,6 +107,9 @@ const SCHEMA = [
   { section: 'glance', key: 'properties', type: 'list', flag: 'glance-property', commands: SEEDING, doc: 'Select images whose properties equal these, as key=value (e.g. precache=true).' },
   { section: 'glance', key: 'visibility', type: 'string', flag: 'glance-visibility', commands: SEEDING, doc: 'Select images of this visibility: public, private, shared, community or all. Default: all that the credentials can see.' },
   { section: 'glance', key: 'page_size', type: 'int', default: '100', flag: 'glance-page-size', commands: SEEDING, min: 1, max: 1000, doc: 'Images per Glance list request (the lister follows `next` links to the end).' },
+  { section: 'glance', key: 'notifications_url', type: 'string', flag: 'glance-notifications-url', commands: ['seeder'], doc: 'RabbitMQ URL (amqp://user:password@host:5672/vhost, as Glance\'s [oslo_messaging_notifications] transport_url with amqp:// for rabbit://) to hear Glance\'s image.create/update/delete/activate notifications and list again at once. Off by default. Needs Glance\'s notification driver messagingv2.' },
+  { section: 'glance', key: 'notifications_exchange', type: 'string', default: 'glance', commands: ['seeder'], doc: 'Exchange Glance publishes notifications on (its control_exchange).' },
+  { section: 'glance', key: 'notifications_topic', type: 'string', default: 'notifications', commands: ['seeder'], doc: 'Notification topic (Glance\'s [oslo_messaging_notifications] topics); the seeder binds its own queue to <topic>.info.' },
   { section: 'glance', key: 'download_rate', type: 'rate', default: '0', flag: 'glance-rate', commands: ['seeder'], doc: 'Bandwidth limit of the glance fetcher (0 = unlimited).' },
 
   // [swift]

@@ -13,6 +13,7 @@
 import { WireDecodeError } from '../errors.js'
 import type { ImageMeta } from '../image/meta.js'
 import { isImageId, MAX_IMAGE_ID_LENGTH } from '../image/id.js'
+import { MAX_SELECTOR_LENGTH } from './selector.js'
 import { asRecord } from '../util/json.js'
 
 /** Largest announcement accepted or sent */
@@ -65,6 +66,7 @@ export function parseMeta (value: unknown): ImageMeta {
   }
   if (m.name !== undefined) meta.name = str(m.name, 'name', 1024)
   if (m.diskFormat !== undefined) meta.diskFormat = str(m.diskFormat, 'diskFormat', 32)
+  if (m.selector !== undefined) meta.selector = str(m.selector, 'selector', MAX_SELECTOR_LENGTH)
   if (m.pin !== undefined) {
     if (typeof m.pin !== 'boolean') fail('pin must be true or false')
     if (m.pin) meta.pin = true

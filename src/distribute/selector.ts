@@ -7,7 +7,7 @@
  * every host. Examples: `aggregate=gpu`, `az=nova-1|nova-2,host!=compute-7`.
  */
 import { hostname } from 'node:os'
-import { ConfigError } from '../errors.js'
+import { ConfigError, errorMessage } from '../errors.js'
 
 /** Longest selector accepted (in meta, a Glance property or the config) */
 export const MAX_SELECTOR_LENGTH = 1024
@@ -59,4 +59,43 @@ export function hostLabels (items: string[], host = hostname()): Record<string, 
   }
   labels.host = host
   return labels
+}
+
+/** `[seeder] targets`: image id or name pattern (`*` = any characters) → selector */
+export interface TargetRule { pattern: string, match: RegExp, selector: string }
+
+/**
+ * Parses `[seeder] targets`: rules separated by `;`, each `PATTERN: SELECTOR`,
+ * e.g. `gpu-*: aggregate=gpu; win-*: os=windows`. The first rule whose pattern
+ * matches an image's id or name gives its selector (over a Glance property).
+ */
+export function parseTargetRules (text: string | undefined): TargetRule[] {
+  if (text == null) return []
+  const rules: TargetRule[] = []
+  for (const raw of text.split(';')) {
+    if (raw.trim() === '') continue
+    const at = raw.indexOf(':')
+    const pattern = raw.slice(0, at).trim()
+    const selector = raw.slice(at + 1).trim()
+    if (at < 0 || pattern === '' || !/^[A-Za-z0-9._*-]+$/.test(pattern)) throw new ConfigError(`[seeder] targets: "${raw.trim()}" must be PATTERN: SELECTOR (pattern of letters, digits, . _ - and *), e.g. gpu-*: aggregate=gpu`)
+    try { parseSelector(selector) } catch (err) { throw new ConfigError(`[seeder] targets: rule "${raw.trim()}": ${errorMessage(err)}`) }
+    rules.push({ pattern, match: new RegExp('^' + pattern.replace(/[.]/g, '\\.').replace(/\*/g, '.*') + '$'), selector })
+  }
+  return rules
+}
+
+/** The selector for an image: the first matching rule's, else the lister's (e.g. the Glance property); undefined = every host */
+export function selectorFor (rules: TargetRule[], image: { id: string, name?: string, selector?: string }): string | undefined {
+  const rule = rules.find(r => r.match.test(image.id) || (image.name != null && r.match.test(image.name)))
+  const s = rule?.selector ?? image.selector
+  return s == null || s.trim() === '' ? undefined : s.trim()
+}
+
+/** Throws a ConfigError naming the image when its selector does not parse (it would select no host) */
+export function checkSelector (selector: string, imageId: string): void {
+  try {
+    parseSelector(selector)
+  } catch (err) {
+    throw new ConfigError(`image ${imageId}: its host selector "${selector.slice(0, 100)}" is invalid (${errorMessage(err)}); fix the Glance property precache_hosts or [seeder] targets. It is not announced`)
+  }
 }

@@ -18,6 +18,8 @@ export interface ImageMeta {
   /** optional descriptive fields from the lister */
   name?: string
   diskFormat?: string
+  /** hosts that should hold it (see src/distribute/selector.ts); absent = every host */
+  selector?: string
   /** pinned (Glance property precache_pin=true): never evicted to make room */
   pin?: boolean
 }

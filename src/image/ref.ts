@@ -19,6 +19,8 @@ export interface ImageRef {
   settling?: boolean
   /** keep it on every host even when space runs short (Glance property `precache_pin=true`) */
   pin?: boolean
+  /** which hosts should hold it (Glance property `precache_hosts`), a selector like `aggregate=gpu`; absent = every host */
+  selector?: string
   /** checksums the source publishes, e.g. `{ sha512: '…', md5: '…' }` (lower-case hex) */
   checksums?: Record<string, string>
 }

@@ -37,6 +37,9 @@ export interface GlanceListerComponents {
 
 const VISIBILITIES = ['public', 'private', 'shared', 'community', 'all']
 
+/** The Glance image property that aims an image at some hosts, e.g. `precache_hosts=aggregate=gpu` */
+export const SELECTOR_PROPERTY = 'precache_hosts'
+
 /** converts a Glance v2 image record into an ImageRef */
 export function imageRefFromGlance (img: JsonRecord & { id: string }): ImageRef {
   const checksums: Record<string, string> = {}
@@ -49,7 +52,8 @@ export function imageRefFromGlance (img: JsonRecord & { id: string }): ImageRef 
     size: typeof img.size === 'number' ? img.size : undefined,
     diskFormat: optionalString(img.disk_format),
     checksums,
-    ...(img.precache_pin === 'true' || img.precache_pin === true ? { pin: true } : {})
+    ...(img.precache_pin === 'true' || img.precache_pin === true ? { pin: true } : {}),
+    ...(typeof img[SELECTOR_PROPERTY] === 'string' && img[SELECTOR_PROPERTY].trim() !== '' ? { selector: img[SELECTOR_PROPERTY].trim() } : {})
   }
 }
 

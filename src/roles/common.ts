@@ -84,10 +84,17 @@ function bindHost (listen: string[]): string | undefined {
 
 /**
  * A node keeps running on SIGHUP (a closed terminal, a service manager's
- * reload): precache reads its configuration only at start.
+ * reload): precache reads its configuration only at start. A seeder lists
+ * images again at once (the returned setter installs that).
  */
-export function ignoreHangup (log: Logger): void {
-  process.on('SIGHUP', () => { log('received SIGHUP: ignored (the configuration is read only at start; restart precache to apply changes)') })
+export function ignoreHangup (log: Logger): (reload: () => Promise<unknown>) => void {
+  let reload: (() => Promise<unknown>) | undefined
+  process.on('SIGHUP', () => {
+    if (reload == null) { log('received SIGHUP: ignored (the configuration is read only at start; restart precache to apply changes)'); return }
+    log('received SIGHUP: listing images again now (the configuration is read only at start)')
+    reload().catch((err: unknown) => { log.warn(`listing after SIGHUP failed: ${errorMessage(err)}`) })
+  })
+  return r => { reload = r }
 }
 
 /** Runs until SIGINT/SIGTERM, then calls `stop` once */

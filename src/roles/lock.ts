@@ -36,7 +36,9 @@ export function lockStateDir (dir: string, role: string): StateLock {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw notWritable(dir, err)
     const owner = readOwner(path)
-    if (owner != null && isRunningPrecache(owner.pid)) {
+    // a lock naming this very process is from an earlier life of the same pid
+    // (a container's pid 1 after a restart): stale
+    if (owner != null && owner.pid !== process.pid && isRunningPrecache(owner.pid)) {
       throw new StateDirLockedError(`state folder ${dir} is in use by precache ${owner.role} (pid ${owner.pid}, started ${owner.started}): ` +
         'stop that process first, or give this one its own --state-dir')
     }

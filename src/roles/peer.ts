@@ -19,14 +19,14 @@ import { openPeerStore } from './peer-store.js'
 import { downloadImage, removeStrayPartials, reseed } from './swarm-download.js'
 import type { DownloadComponents } from './swarm-download.js'
 import { createLifecycle } from './lifecycle.js'
-import type { Job } from './lifecycle.js'
+import type { ImageStatus, Job } from './lifecycle.js'
 import { keepSeedersConnected, seedersFromConfig } from './seeder-link.js'
 import { metrics } from '../ops/metrics.js'
 import { RELEASE } from './version.js'
 import { startMetricsServer } from '../ops/metrics-server.js'
 import { startReporter } from './reporter.js'
 import type { ImageReport } from '../distribute/report.js'
-import { hostLabels } from '../distribute/selector.js'
+import { hostLabels, selects } from '../distribute/selector.js'
 
 /** How often the cache driver's maintenance (the nova driver's mtime refresh) runs. @default 60000 */
 export const DEFAULT_MAINTENANCE_INTERVAL = 60_000
@@ -71,33 +71,32 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
   const lifecycle = createLifecycle({ dl, jobs, log }, { grace: config.cache.withdraw_grace })
   await removeStrayPartials(dl)
 
-  const reportOf = (j: Job): ImageReport => {
-    const t = swarm.get(j.meta.manifestId)
-    const trustedIds = new Set(trusted)
-    const byPeer = Object.entries(t?.ledger.byPeer() ?? {})
-    const fromSeeders = byPeer.filter(([id]) => trustedIds.has(id)).reduce((n, [, e]) => n + e.received, 0)
-    const r: ImageReport = {
-      imageId: j.meta.imageId,
-      state: j.state,
-      size: j.meta.size,
-      have: t?.store.have.count() ?? (j.state === 'cached' ? Math.max(1, Math.ceil(j.meta.size / j.meta.blockSize)) : 0),
-      blocks: t?.store.have.size ?? Math.max(1, Math.ceil(j.meta.size / j.meta.blockSize)),
-      fromSeeders,
-      fromPeers: (t?.ledger.totalReceived ?? 0) - fromSeeders,
-      reusedBytes: 0,
-      seconds: j.seconds ?? (Date.now() - j.started) / 1000
-    }
-    if (j.error != null) r.error = j.error
-    return r
-  }
+  /** the fleet report's view of one image: the same state table as the status file */
+  const reportOf = (i: ImageStatus): ImageReport => ({
+    imageId: i.imageId,
+    state: i.state,
+    size: i.size,
+    have: Math.min(i.have, i.blocks),
+    blocks: i.blocks,
+    fromSeeders: i.fromSeeders,
+    fromPeers: i.fromPeers,
+    reusedBytes: i.reusedBytes,
+    seconds: i.seconds ?? 0,
+    ...(i.error != null ? { error: i.error } : {})
+  })
   const reporter = startReporter({ node, log: log.child('report') }, {
     seeders,
     interval: config.peer.report_interval,
     labels,
-    snapshot: () => [...jobs.values()].map(reportOf)
+    snapshot: () => lifecycle.status(space.waiting()).map(reportOf)
   })
 
   const start = (meta: ImageMeta, seeder: string, attempt = 0, repairs = 0): void => {
+    if (!selects(meta.selector, labels)) {
+      // aimed at other hosts: neither download nor keep it (the seeder's signed announcement says so)
+      if (jobs.has(meta.imageId) || store.get(meta.imageId) != null) void lifecycle.release(meta.imageId, `not aimed at this host (hosts: ${meta.selector ?? ''})`)
+      return
+    }
     const prev = jobs.get(meta.imageId)
     if (prev?.meta.manifestId === meta.manifestId) {
       // already wanted; a failed one is retried by its own back-off timer
@@ -115,6 +114,7 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
       job.cachedAt = Date.now()
       job.seconds = (job.cachedAt - job.started) / 1000
       metrics.downloaded(job.seconds)
+      if (job.report.reusedBytes > 0) metrics.receivedFrom('reused', job.report.reusedBytes)
       reporter.changed()
     }
     run().catch((err: unknown) => {

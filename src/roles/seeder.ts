@@ -25,8 +25,12 @@ import { RELEASE } from './version.js'
 import { startMetricsServer } from '../ops/metrics-server.js'
 import { handleReports } from '../distribute/report.js'
 import { createFleet } from './fleet.js'
+import { startGlanceNotifications } from '../list/glance-notifications.js'
+import { checkSelector, parseTargetRules, selectorFor, selects } from '../distribute/selector.js'
 import { startAdminServer } from './admin.js'
 
+/** Events within this time after a Glance notification share one listing. @default 300 */
+export const DEFAULT_NOTIFICATION_DEBOUNCE = 300
 /** First retry delay after a failed listing. @default 15000 */
 export const DEFAULT_LIST_RETRY = 15_000
 
@@ -44,6 +48,7 @@ export interface Seeder {
 }
 
 export async function startSeeder (config: Config, log: Logger): Promise<Seeder> {
+  const targetRules = parseTargetRules(config.seeder.targets)
   const lister = listers.get(config.seeder.lister)({ config, log: log.child('list') })
   const fetcher = fetchers.get(config.seeder.fetcher)({ config, log: log.child('fetch') })
   await lister.validate?.()
@@ -97,6 +102,8 @@ export async function startSeeder (config: Config, log: Logger): Promise<Seeder>
       }
       row.ref = image
       try {
+        const selector = selectorFor(targetRules, image)
+        if (selector != null) checkSelector(selector, image.id)
         const fetched = await fetcher.fetch(image, signal)
         if (fetched.size === 0) throw new InputFileError(`${image.name ?? image.id} is empty (0 bytes): not served`)
         if (row.state === 'listed') images.move(image.id, 'fetched')
@@ -104,9 +111,10 @@ export async function startSeeder (config: Config, log: Logger): Promise<Seeder>
         if (image.name != null) meta.name = image.name
         if (image.diskFormat != null) meta.diskFormat = image.diskFormat
         if (image.pin === true) meta.pin = true
-        if (row.state !== 'announced' || row.meta?.manifestId !== meta.manifestId || row.meta.pin !== meta.pin) {
+        if (selector != null) meta.selector = selector
+        if (row.state !== 'announced' || row.meta?.manifestId !== meta.manifestId || row.meta.pin !== meta.pin || row.meta.selector !== meta.selector) {
           images.move(image.id, 'served', { meta })
-          log(`serving image ${image.id}`, { size: meta.size, manifest: meta.manifestId })
+          log(`serving image ${image.id}`, { size: meta.size, manifest: meta.manifestId, ...(selector != null ? { hosts: selector } : {}) })
           await announcer.cache(meta)
           images.move(image.id, 'announced')
         }
@@ -161,10 +169,30 @@ export async function startSeeder (config: Config, log: Logger): Promise<Seeder>
   const fleet = createFleet({ seeder: node.peerId.toString(), peerTimeout: config.seeder.peer_timeout })
   const stopReports = await handleReports(node, (peerId, report) => { fleet.record(peerId, report) })
   const admin = await startAdminServer(config, {
-    fleet: () => fleet.view(announcer.catalogue().map(m => ({ imageId: m.imageId, name: m.name, size: m.size }))),
+    fleet: () => fleet.view(announcer.catalogue().map(m => ({ imageId: m.imageId, name: m.name, size: m.size, selector: m.selector })),
+      (labels, image) => selects(image.selector, labels)),
     refresh
   }, log)
   schedule(0)
+
+  // Glance notifications: list again shortly after an image changes (a burst of events costs one listing)
+  let soon: NodeJS.Timeout | undefined
+  const relistSoon = (why: string): void => {
+    soon ??= setTimeout(() => {
+      soon = undefined
+      log(`listing again now: ${why}`)
+      refresh().catch((err: unknown) => { log.warn(`listing after a Glance notification failed: ${errorMessage(err)}`) })
+    }, DEFAULT_NOTIFICATION_DEBOUNCE)
+  }
+  const notifications = config.glance.notifications_url != null
+    ? startGlanceNotifications({ log: log.child('notifications') }, {
+      url: config.glance.notifications_url,
+      exchange: config.glance.notifications_exchange,
+      topic: config.glance.notifications_topic,
+      onEvent: e => { relistSoon(`glance ${e.eventType}${e.imageId != null ? ` for image ${e.imageId}` : ''}`) },
+      onReconnect: () => { relistSoon('reconnected to Glance notifications (events may have been missed)') }
+    })
+    : undefined
 
   const stopStatus = startStatusFile(config.DEFAULT.status_file, () => ({
     role: 'seeder',
@@ -173,6 +201,7 @@ export async function startSeeder (config: Config, log: Logger): Promise<Seeder>
     sentBytes: swarm.torrents().reduce((n, t) => n + t.ledger.totalSent, 0),
     subscribers: announcer.subscribers(),
     catalogue: { generation: generations.current(), complete: announcer.complete() },
+    ...(notifications != null ? { glanceNotifications: { connected: notifications.connected() } } : {}),
     images: images.rows().map(r => {
       const t = r.meta != null ? swarm.get(r.meta.manifestId) : undefined
       const sends = t?.superSeeder?.sentCounts
@@ -205,6 +234,8 @@ export async function startSeeder (config: Config, log: Logger): Promise<Seeder>
       controller.abort()
       if (timer != null) clearTimeout(timer)
       await running.catch(() => {})
+      if (soon != null) clearTimeout(soon)
+      await notifications?.stop()
       await metricsServer?.close()
       await admin.close()
       await stopReports()

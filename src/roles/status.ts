@@ -56,6 +56,8 @@ export interface SeederStatus {
   /** nodes subscribed to the announcement topic */
   subscribers: number
   catalogue: { generation: number, complete: boolean }
+  /** present with [glance] notifications_url: whether the seeder is listening for Glance's notifications now */
+  glanceNotifications?: { connected: boolean }
   images: SeederImageStatus[]
   /** peers with strikes or bans (net/bans.ts) */
   bans?: BanRecord[]

@@ -191,6 +191,9 @@ export function createSession (stream: Stream, messages: AsyncIterator<Message>,
     if (dp.port === 0) return // this node keeps every block on libp2p
     if (opts.remoteHost == null) { dp.fallback(remote, 'the neighbour\'s address is not an IP address'); return }
     dp.dial(opts.remoteHost, msg, ctx.signal).then(socket => { attachBulk(socket, new Uint8Array(0)) }, (err: Error) => {
+      // the session ended meanwhile (e.g. a duplicate session between the two
+      // nodes was dropped, revoking its grant): routine, and the next session tries again
+      if (closed) { ctx.log.debug(`bulk channel to ${opts.remoteHost ?? ''}:${msg.port} not opened, the session ended: ${errorMessage(err)}`); return }
       dp.fallback(remote, `cannot open a bulk channel to ${opts.remoteHost ?? ''}:${msg.port} (${errorMessage(err)}); open that TCP port between nodes`)
     })
   }

@@ -18,6 +18,7 @@ import type { TokenBucket } from '../util/token-bucket.js'
 import type { Logger } from '../log.js'
 import type { Message } from './wire.js'
 import type { BanList } from '../net/bans.js'
+import { createBanList } from '../net/bans.js'
 import { errorMessage } from '../errors.js'
 import type { DataPath } from './data-path.js'
 
@@ -44,8 +45,11 @@ export interface TorrentInit {
   dataPath?: DataPath
   /** a neighbour told us of other nodes on this manifest */
   onPeers: (peers: PeerList) => void
-  /** strikes against neighbours that misbehave */
-  bans: BanList
+  /**
+   * strikes against neighbours that misbehave (the node's list; a private
+   * one when absent)
+   */
+  bans?: BanList
   /** our copy of a block does not match the manifest (called once) */
   onCorrupt?: (index: number) => void
 }
@@ -94,6 +98,7 @@ export function createTorrent (init: TorrentInit): Torrent {
   const superSeeder = init.superSeed
     ? createSuperSeeder({ blockCount: n, firstPassStart: firstPassStart(init.localId, n), offer: (peer, index) => sessions.get(peer)?.have(index) })
     : undefined
+  const bans = init.bans ?? createBanList()
   let refusedRequests = 0
   let corrupt = false
   const tick = superSeeder != null ? setInterval(() => { superSeeder.tick() }, 1000) : undefined
@@ -126,7 +131,7 @@ export function createTorrent (init: TorrentInit): Torrent {
     onRemoteHas: (remote, bits) => { superSeeder?.remoteHas(remote, bits) },
     onRemoteHave: (remote, index) => { superSeeder?.remoteHave(remote, index) },
     onPeers: (_remote, peers) => { init.onPeers(peers) },
-    strike: (remote, reason) => init.bans.strike(remote, reason),
+    strike: (remote, reason) => bans.strike(remote, reason),
     mayServe (remote, index) {
       if (superSeeder == null || superSeeder.mayServe(remote, index)) return true
       refusedRequests++

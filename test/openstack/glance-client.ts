@@ -23,6 +23,11 @@ export async function createImage (glance: string, project: string, fields: Reco
   return await (await fetch(`${glance}/v2/images/${img.id as string}`, { headers: h })).json()
 }
 
+export async function addTag (glance: string, project: string, id: string, tag: string): Promise<void> {
+  const res = await fetch(`${glance}/v2/images/${id}/tags/${tag}`, { method: 'PUT', headers: identity(project) })
+  if (res.status !== 204) throw new Error(`add tag: ${res.status}`)
+}
+
 export async function deleteTag (glance: string, project: string, id: string, tag: string): Promise<void> {
   const res = await fetch(`${glance}/v2/images/${id}/tags/${tag}`, { method: 'DELETE', headers: identity(project) })
   if (res.status !== 204) throw new Error(`delete tag: ${res.status}`)

@@ -14,6 +14,7 @@ import { createFleet } from '../../src/roles/fleet.js'
 import type { FleetView } from '../../src/roles/fleet.js'
 import type { ImageReport } from '../../src/distribute/report.js'
 import { newCluster, waitCached, waitFor } from '../e2e/helpers.js'
+import { adminRequest } from '../../src/cli/admin-client.js'
 
 const run = promisify(execFile)
 
@@ -60,7 +61,8 @@ test('precache status: three peers, one whose cache folder is read-only is named
   t.teardown(async () => {
     await run('chattr', ['-i', readOnly]).catch(() => {})
     await c.stop()
-    await rm(c.dir, { recursive: true, force: true })
+    if (process.env.KEEP == null) await rm(c.dir, { recursive: true, force: true })
+    else t.log(c.dir)
   })
   await c.startSeeder()
   const status = async (...args: string[]): Promise<any> => {
@@ -68,8 +70,10 @@ test('precache status: three peers, one whose cache folder is read-only is named
     if (r.code !== 0) throw new Error(`precache status failed: ${r.stderr}`)
     return JSON.parse(r.stdout)
   }
+  // polling reads the admin endpoint in-process (what `precache status --json` prints), sparing a CLI start per poll
+  const view = async (): Promise<FleetView> => await adminRequest({ DEFAULT: { state_dir: stateDir }, seeder: {} } as any, 'GET', '/v1/fleet')
   // every peer reports (with no image yet): then make peer 3's cache folder read-only, even for root
-  await waitFor('three hosts to report', async () => (await status().catch(() => undefined))?.hosts.length === 3, 60_000)
+  await waitFor('three hosts to report', async () => (await view().catch(() => undefined))?.hosts.length === 3, 60_000)
   await waitFor('peer 3 to have made its staging folder', async () => await chmod(join(readOnly, '.precache'), 0o755).then(() => true, () => false))
   await run('chattr', ['+i', readOnly])
 
@@ -80,7 +84,7 @@ test('precache status: three peers, one whose cache folder is read-only is named
   for (const p of peers.slice(0, 2)) await waitCached(c, p, 'img-f')
 
   const v: FleetView = await waitFor('the fleet view to show 2 cached and 1 failed', async () => {
-    const v: FleetView = await status()
+    const v: FleetView = await view()
     const i = v.images.find(i => i.imageId === 'img-f')
     return i?.hosts.cached === 2 && i.hosts.failed === 1 ? v : undefined
   }, 90_000)
@@ -99,10 +103,11 @@ test('precache status: three peers, one whose cache folder is read-only is named
 
   // the human table names the failed host and its reason; --host and --image give detail
   // (the failing peer retries with back-off, showing "downloading" meanwhile: wait for a failed moment)
+  // (its retries back off: 5 s, 10 s, 20 s… so a failed moment comes and lasts longer each time)
   const table = await waitFor('the table to show the failure', async () => {
     const r = await cli(['status', '--state-dir', stateDir])
     return r.code === 0 && r.stdout.includes(`img-f on ${failedHost?.host as string}: `) ? r.stdout : undefined
-  }, 60_000)
+  }, 120_000)
   t.regex(table, /IMAGE\s+SIZE\s+CACHED/)
   t.regex(table, /img-f\s+3\.0 MiB\s+2\/3/)
   const byImage = await status('--image', 'img-f')
@@ -117,7 +122,7 @@ test('precache status: three peers, one whose cache folder is read-only is named
   // a peer that stops reporting is shown as gone after peer_timeout
   peers[0].child.proc.kill('SIGKILL')
   const gone: FleetView = await waitFor('the killed peer to show as gone', async () => {
-    const v: FleetView = await status()
+    const v: FleetView = await view()
     return v.hosts.filter(h => h.gone).length === 1 ? v : undefined
   }, 60_000)
   t.is(gone.images[0].hosts.gone, 1)

@@ -8,10 +8,14 @@ function fakeClock (): { now: () => number, sleep: (ms: number) => Promise<void>
   return { now: () => t, sleep: async (ms: number) => { slept.push(ms); t += ms }, slept }
 }
 
-test('rate 0 never waits', async t => {
-  const b = createTokenBucket({ rate: 0 })
-  await b.take(1e12)
-  t.is(b.rate, 0)
+test('rate 0 is unlimited: no take ever sleeps, however large', async t => {
+  const c = fakeClock()
+  const b = createTokenBucket({ rate: 0, burst: 1, now: c.now, sleep: c.sleep })
+  for (let i = 0; i < 5; i++) await b.take(1e12)
+  t.deepEqual(c.slept, [])
+  const limited = createTokenBucket({ rate: 1, burst: 1, now: c.now, sleep: c.sleep })
+  await limited.take(1e3)
+  t.true(c.slept.length > 0, 'the same takes wait under a finite rate (the check can fail)')
 })
 
 test('the burst passes at once, the rest at the average rate', async t => {

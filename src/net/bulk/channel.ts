@@ -8,6 +8,7 @@
 import type { Socket } from 'node:net'
 import { BulkChannelError, BulkDecodeError, errorMessage } from '../../errors.js'
 import { createBulkDecoder, encodeBlockHeader } from './frames.js'
+import { sharedBuffer } from '../../util/hash-pool.js'
 
 /** Received blocks held at once (hashing, writing) before the socket stops being read. @default 24 */
 export const DEFAULT_MAX_HELD = 24
@@ -52,7 +53,8 @@ export function createBulkChannel (init: BulkChannelInit): BulkChannel {
     acquire (index, length) {
       if (!init.wants(index, length)) return undefined
       held++
-      return free.pop() ?? Buffer.allocUnsafe(init.maxBlockSize)
+      // shared memory: the block is hashed in place on a worker thread (util/hash-pool.ts)
+      return free.pop() ?? sharedBuffer(init.maxBlockSize)
     }
   })
 
@@ -75,7 +77,7 @@ export function createBulkChannel (init: BulkChannelInit): BulkChannel {
     for (const f of frames) {
       if (f.type !== 'block') continue
       // the whole pooled buffer the body was copied into
-      const whole = Buffer.from(f.data.buffer, f.data.byteOffset, init.maxBlockSize)
+      const whole = Buffer.from(f.data.buffer as ArrayBuffer, f.data.byteOffset, init.maxBlockSize)
       let once = false
       init.onBlock(f.index, f.data, () => { if (!once) { once = true; release(whole) } })
     }
