@@ -27,8 +27,8 @@ export function describeFatal (err: unknown): { line?: string, code: number } {
   if (err instanceof PrecacheError) {
     return { line: `precache: ${oneLine(errorMessage(err))}`, code: err.exitCode }
   }
-  const e = err as any
-  const detail = showStacks && typeof e?.stack === 'string' ? e.stack : oneLine(String(e?.message ?? e))
+  const stack = err instanceof Error ? err.stack : undefined
+  const detail = showStacks && typeof stack === 'string' ? stack : oneLine(errorMessage(err))
   return { line: `precache: unexpected error: ${detail}${showStacks ? '' : ' (run with --log-level debug for details; please report it)'}`, code: 1 }
 }
 

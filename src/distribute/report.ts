@@ -118,13 +118,13 @@ export function decodeReport (bytes: Uint8Array): Report {
 
 /**
  * Sends one report to a seeder and waits for its answer. Uses the connection
- * to the seeder when there is one; otherwise dials it for the report and
- * closes that connection afterwards unless block sessions started using it
- * (a peer need not keep a connection to every seeder).
+ * to the seeder when there is one, otherwise dials it. A connection dialled
+ * for the report is left to the connection manager, not closed here: the
+ * peer's other users of it (catalogue, gossip, block sessions) may have
+ * started on it meanwhile, and closing it under them cost a reconnection.
  */
 export async function sendReport (node: PrecacheNode, seeder: { id: string, ma: Multiaddr }, report: Report, signal?: AbortSignal): Promise<void> {
   const deadline = AbortSignal.any([AbortSignal.timeout(DEFAULT_REPORT_TIMEOUT), ...(signal != null ? [signal] : [])])
-  const had = node.getConnections().some(c => c.remotePeer.toString() === seeder.id)
   const stream = await node.dialProtocol(seeder.ma, REPORT_PROTOCOL, { signal: deadline })
   const onAbort = (): void => { stream.abort(new Error('report timed out')) }
   deadline.addEventListener('abort', onAbort, { once: true })
@@ -137,11 +137,6 @@ export async function sendReport (node: PrecacheNode, seeder: { id: string, ma: 
     if (answer !== REPORT_ACCEPTED) throw new WireDecodeError(`seeder ${seeder.id} did not accept the report`)
   } finally {
     deadline.removeEventListener('abort', onAbort)
-    if (!had) {
-      for (const c of node.getConnections().filter(c => c.remotePeer.toString() === seeder.id)) {
-        if (!c.streams.some(s => s.protocol?.startsWith('/precache/blocks/') === true)) await c.close().catch(() => {})
-      }
-    }
   }
 }
 

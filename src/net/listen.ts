@@ -36,8 +36,8 @@ export async function checkListen (addrs: string[]): Promise<void> {
   }
 }
 
-export function explainListen (addr: string, host: string, port: number, err: any): Error {
-  switch (err.code) {
+export function explainListen (addr: string, host: string, port: number, err: unknown): Error {
+  switch ((err as NodeJS.ErrnoException | undefined)?.code) {
     case 'EADDRINUSE':
       return new ListenError(`cannot listen on ${addr}: port ${port} is already in use on ${host} (another precache, or another service): stop it or choose another port with --listen`)
     case 'EACCES':

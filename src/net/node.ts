@@ -89,7 +89,11 @@ export async function createNode (init: NodeInit): Promise<PrecacheNode> {
   })
 }
 
-/** Wraps a connection encrypter so that a failed inbound handshake is reported with the remote address */
+/**
+ * Wraps a connection encrypter so that a failed inbound handshake is reported with the remote address.
+ * `any`: libp2p's encrypter factories take its private components type, which it does not export.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 function reportInboundFailures<T extends (components: any) => any> (factory: T, report?: (remoteAddr: string, err: Error) => void): T {
   if (report == null) return factory
   return ((components: any) => {

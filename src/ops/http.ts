@@ -7,6 +7,7 @@ import { createServer } from 'node:http'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import { chmod, rm, stat } from 'node:fs/promises'
 import { isIP } from 'node:net'
+import type { AddressInfo } from 'node:net'
 import { ConfigError, ListenError, errorCode, errorMessage } from '../errors.js'
 
 export type HttpAddress = { path: string } | { host: string, port: number }
@@ -76,7 +77,7 @@ export async function startHttpServer (address: HttpAddress, option: string, han
     else server.listen(address.port, address.host, resolve)
   })
   if ('path' in address) await chmod(address.path, 0o660)
-  const bound: HttpAddress = 'path' in address ? address : { host: address.host, port: (server.address() as any).port }
+  const bound: HttpAddress = 'path' in address ? address : { host: address.host, port: (server.address() as AddressInfo).port }
   return {
     address: bound,
     async close () {

@@ -46,7 +46,7 @@ export function lockStateDir (dir: string, role: string): StateLock {
     try {
       writeExclusive(path + `.${process.pid}.tmp`, text)
       renameSync(path + `.${process.pid}.tmp`, path)
-    } catch (err2: any) {
+    } catch (err2) {
       throw notWritable(dir, err2)
     }
     tookOver = true

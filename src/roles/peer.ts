@@ -28,6 +28,8 @@ import { startReporter } from './reporter.js'
 import type { ImageReport } from '../distribute/report.js'
 import { hostLabels, selects } from '../distribute/selector.js'
 
+/** Seeders remembered per image (an announcement lists at most 16) */
+const MAX_SEEDERS_PER_IMAGE = 16
 /** How often the cache driver's maintenance (the nova driver's mtime refresh) runs. @default 60000 */
 export const DEFAULT_MAINTENANCE_INTERVAL = 60_000
 
@@ -78,6 +80,21 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
     snapshot: () => lifecycle.status(space.waiting()).map(reportOf)
   })
 
+  /**
+   * Another seeder announced the same content (same manifest id): fetch from
+   * it too. Seeders of one image are used together; losing one costs only
+   * the blocks it alone was sending.
+   */
+  const addSeeders = (job: Job, meta: ImageMeta): void => {
+    const known = new Set(job.meta.seeders.map(s => s.peerId))
+    const extra = meta.seeders.filter(s => !known.has(s.peerId))
+    if (extra.length === 0) return
+    // in place: a download starting now reads this same list
+    job.meta.seeders.push(...extra.slice(0, Math.max(0, MAX_SEEDERS_PER_IMAGE - job.meta.seeders.length)))
+    const t = swarm.get(meta.manifestId)
+    if (t != null) void swarm.connect(t, extra).catch(() => {})
+  }
+
   const start = (meta: ImageMeta, seeder: string, attempt = 0): void => {
     if (!selects(meta.selector, labels)) {
       // aimed at other hosts: neither download nor keep it (the seeder's signed announcement says so)
@@ -86,17 +103,18 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
     }
     const prev = jobs.get(meta.imageId)
     if (prev?.meta.manifestId === meta.manifestId) {
+      addSeeders(prev, meta)
       // already wanted; a failed one is retried by its own back-off timer
       if (prev.state !== 'failed' || attempt === 0) { void lifecycle.announced(meta, isPinned(meta)); return }
     }
     if (prev != null) prev.controller.abort()
-    const job: Job = { meta, seeder, controller: new AbortController(), state: 'downloading', started: Date.now(), report: { reusedBytes: 0, fromSeeders: 0, fromPeers: 0 } }
+    const job: Job = { meta: { ...meta, seeders: [...meta.seeders] }, seeder, controller: new AbortController(), state: 'downloading', started: Date.now(), report: { reusedBytes: 0, fromSeeders: 0, fromPeers: 0 } }
     jobs.set(meta.imageId, job)
     const run = async (): Promise<void> => {
       await lifecycle.announced(meta, isPinned(meta))
       if (await reseed(dl, meta, seeder, isPinned(meta))) { job.state = 'cached'; job.seconds = 0; job.cachedAt = Date.now(); log(`image ${meta.imageId} already in place: serving it`); return }
       log(`downloading image ${meta.imageId}`, { size: meta.size, manifest: meta.manifestId })
-      await downloadImage(dl, meta, seeder, AbortSignal.any([job.controller.signal, stopping.signal]), job.report, isPinned(meta))
+      await downloadImage(dl, job.meta, seeder, AbortSignal.any([job.controller.signal, stopping.signal]), job.report, isPinned(meta))
       job.state = 'cached'
       job.cachedAt = Date.now()
       job.seconds = (job.cachedAt - job.started) / 1000
@@ -111,7 +129,7 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
       reporter.changed()
       const delay = backoff(attempt, DEFAULT_RETRY, DEFAULT_MAX_RETRY)
       log.error(`image ${meta.imageId}: ${errorMessage(err)} (retrying in ${delay / 1000}s)`)
-      setTimeout(() => { if (jobs.get(meta.imageId) === job && !stopping.signal.aborted) start(meta, seeder, attempt + 1) }, delay).unref()
+      setTimeout(() => { if (jobs.get(meta.imageId) === job && !stopping.signal.aborted) start(job.meta, seeder, attempt + 1) }, delay).unref()
     })
   }
 

@@ -65,7 +65,7 @@ export function mismatchLine (remoteId: string, remote: RemoteVersion, local = A
 /** Logs (rate-limited per remote node) every connected node whose wire protocol differs */
 export function watchVersions (node: PrecacheNode, log: Logger): void {
   const warn = createRateLimitedLog(log.warn, { intervalMs: 3_600_000 })
-  node.addEventListener('peer:identify', (evt: any) => {
+  node.addEventListener('peer:identify', (evt) => {
     const id = String(evt.detail.peerId)
     const remote = parseAgentVersion(evt.detail.agentVersion)
     const line = mismatchLine(id, remote)

@@ -17,11 +17,11 @@ test('a seeder restarted five times while peers are up deletes nothing they cach
   const c = await newCluster('restart5', { seederArgs: ['--announce-interval', '1s'], peerArgs: ['--withdraw-grace', '0'] })
   t.teardown(async () => { await c.stop(); await rm(c.dir, { recursive: true, force: true }) })
   const images = ['big', 'small']
-  await writeRandomImage(join(c.imagesDir, 'big'), 40 * MiB)
+  await writeRandomImage(join(c.imagesDir, 'big'), 24 * MiB)
   await writeRandomImage(join(c.imagesDir, 'small'), 2 * MiB)
   await c.startSeeder()
   const peers = await Promise.all([1, 2].map(async i => await c.startPeer(i)))
-  for (const p of peers) for (const id of images) await waitCached(c, p, id)
+  for (const p of peers) for (const id of images) await waitCached(c, p, id, 300_000)
   for (const p of peers) for (const id of images) await mark(join(p.cacheDir, id), join(p.dir, 'marks'), id)
   for (let round = 1; round <= 5; round++) {
     const before = await Promise.all(peers.map(async p => (await seederView(c, p))?.catalogues ?? 0))

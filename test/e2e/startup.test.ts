@@ -133,7 +133,7 @@ test('a second process on the same state folder is refused; a stale lock is take
   t.is(again.peerId, peerId, 'same identity after a restart')
   const listening = (await readFile(join(dir, 'second.log'), 'utf8')).split('\n').filter(l => l !== '').map(l => JSON.parse(l)).find(l => l.peerId != null && l.host != null)
   t.is(listening?.peerId, peerId, 'the start line names the peer id and host')
-  await stopAll([second])
+  await stopAll([second], 60_000) // a generous grace: a loaded machine may take seconds to stop cleanly
   t.is(second.proc.exitCode, 0)
   await t.throwsAsync(stat(join(state, 'precache.lock')), undefined, 'lock released at exit')
 })

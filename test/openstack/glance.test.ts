@@ -30,7 +30,7 @@ test.before(async () => {
   proxy = await startProxy(url)
   data.pub = bytes(1024 * 1024 + 17, 1)
   img.pub = await createImage(url, 'pa', { name: 'pub', tags: ['pc'], precache: 'true', visibility: 'public' }, data.pub)
-  img.priv = await createImage(url, 'pa', { name: 'priv', tags: ['pc'], visibility: 'private' }, bytes(1000, 2))
+  img.priv = await createImage(url, 'pa', { name: 'priv', tags: ['pc'], visibility: 'private', precache_pin: 'true' }, bytes(1000, 2))
   img.other = await createImage(url, 'pa', { name: 'other', tags: ['nope'], precache: 'true' }, bytes(1000, 3))
   img.queued = await createImage(url, 'pa', { name: 'queued', tags: ['pc'], precache: 'true' })
   img.deact = await createImage(url, 'pa', { name: 'deact', tags: ['pc'] }, bytes(1000, 4))
@@ -56,6 +56,12 @@ async function list (flags: Record<string, string | string[]>, glanceUrl?: strin
   await l.validate?.()
   return await l.list()
 }
+
+test.serial('glance: the property precache_pin=true pins an image (carried to the peers in its announcement)', async t => {
+  const refs = await list({ 'glance-tag': 'pc' })
+  t.true(refs.find(r => r.id === img.priv.id)?.pin, 'pinned by its property')
+  t.is(refs.find(r => r.id === img.pub.id)?.pin, undefined, 'not pinned without it')
+})
 
 test.serial('glance: images carry the checksums the fetcher verifies', t => {
   t.is(img.pub.status, 'active')
