@@ -177,7 +177,10 @@ export async function openPartialStore (dir: string, name: string, manifest: Man
     await fh.datasync()
     await atomicWrite(progressPath, have.toBytes(), { mode: 0o644 })
   }
+  /** finished or closed: no progress record may be written any more */
+  let finished = false
   const schedule = (): void => {
+    if (finished) return
     dirty = true
     timer ??= setTimeout(() => { timer = undefined; persisting = persisting.then(persist).catch(() => {}) }, persistEveryMs)
   }
@@ -204,6 +207,8 @@ export async function openPartialStore (dir: string, name: string, manifest: Man
       if (!matches) {
         throw new BlockHashMismatchError(`block ${index} of image ${manifest.imageId} does not match its hash`)
       }
+      // a second copy of the block (endgame) may have been stored while this one was hashed
+      if (have.get(index) || finished) return false
       await writeAll(fh, Array.isArray(data) ? data : [data], index * manifest.blockSize)
       const fresh = have.set(index)
       schedule()
@@ -221,10 +226,12 @@ export async function openPartialStore (dir: string, name: string, manifest: Man
       }
     },
     async finish () {
+      finished = true
       await stopTimer()
       await rm(progressPath, { force: true })
     },
     async close () {
+      finished = true
       await stopTimer()
       await persist().catch(() => {})
       await fh.close()
