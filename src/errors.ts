@@ -27,6 +27,8 @@ export const InputFileError = define('InputFileError', 2)
 export const WireDecodeError = define('WireDecodeError')
 /** A block's bytes do not hash to the value in the manifest */
 export const BlockHashMismatchError = define('BlockHashMismatchError')
+/** Our own stored copy of a block (a served source file, a placed image, a `.part`) no longer matches the manifest */
+export const CorruptCopyError = define('CorruptCopyError')
 /** The assembled image does not hash to the manifest's whole-image hash */
 export const ImageHashMismatchError = define('ImageHashMismatchError')
 /** A manifest's signature is missing, invalid, or from a seeder we do not trust */

@@ -10,6 +10,7 @@ import { swarmPrologue } from './swarm-key.js'
 import { asError } from '../errors.js'
 import { gossipsub } from '@libp2p/gossipsub'
 import type { GossipSub } from '@libp2p/gossipsub'
+import type { BanList } from './bans.js'
 
 /** Bytes a stream may buffer unread before it is reset. @default 64 MiB */
 export const MAX_STREAM_READ_BUFFER = 64 * 1024 * 1024
@@ -49,6 +50,8 @@ export interface NodeInit {
    * holds another swarm key, or expected another peer id for this node)
    */
   onInboundHandshakeFailure?: (remoteAddr: string, err: Error) => void
+  /** peers refused at the connection gater while banned (see bans.ts) */
+  bans?: BanList
 }
 
 /**
@@ -72,6 +75,11 @@ export async function createNode (init: NodeInit): Promise<PrecacheNode> {
       streamOptions: { maxReadBufferLength: MAX_STREAM_READ_BUFFER }
     })],
     connectionManager: { maxConnections: init.maxConnections ?? DEFAULT_MAX_CONNECTIONS },
+    connectionGater: {
+      denyDialPeer: (peerId) => init.bans?.isBanned(peerId.toString()) ?? false,
+      denyInboundEncryptedConnection: (peerId) => init.bans?.isBanned(peerId.toString()) ?? false,
+      denyOutboundEncryptedConnection: (peerId) => init.bans?.isBanned(peerId.toString()) ?? false
+    },
     services: {
       identify: identify(),
       pubsub: gossipsub({

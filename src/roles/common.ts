@@ -18,8 +18,11 @@ import { readSwarmKey } from '../net/swarm-key.js'
 import { createSwarm } from '../swarm/engine.js'
 import type { Swarm } from '../swarm/engine.js'
 import type { PrivateKey } from '@libp2p/interface'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { createBanList } from '../net/bans.js'
+import type { BanList } from '../net/bans.js'
 
-export interface RoleBase { node: PrecacheNode, swarm: Swarm, privateKey: PrivateKey, lock: StateLock }
+export interface RoleBase { node: PrecacheNode, swarm: Swarm, privateKey: PrivateKey, lock: StateLock, bans: BanList, refusedHandshakes: () => number }
 
 export async function startBase (config: Config, defaultListen: string, log: Logger, role: 'seeder' | 'peer' = 'peer'): Promise<RoleBase> {
   const swarmKeyFile: string = requireOption(config, 'DEFAULT', 'swarm_key')
@@ -38,14 +41,29 @@ export async function startBase (config: Config, defaultListen: string, log: Log
   warnIfShared(identityFile, 'identity', log)
   const listen: string[] = config.DEFAULT.listen ?? [defaultListen]
   await checkListen(listen)
+  const bans = createBanList()
+  let refusedHandshakes = 0
   let node: PrecacheNode
   try {
-    node = await createNode({ swarmKey, privateKey, listen, announce: config.DEFAULT.announce, agentVersion: agentVersion(), onInboundHandshakeFailure: createRefusedLog(log) })
+    const refusedLog = createRefusedLog(log)
+    node = await createNode({
+      swarmKey,
+      privateKey,
+      listen,
+      announce: config.DEFAULT.announce,
+      agentVersion: agentVersion(),
+      bans,
+      onInboundHandshakeFailure: (remote, err) => { refusedHandshakes++; refusedLog(remote, err) }
+    })
   } catch (err) {
     throw new ListenError(`cannot listen on ${listen.join(', ')}: ${errorMessage(err)}`)
   }
   watchVersions(node, log)
-  const swarm = await createSwarm({ node, log: log.child('swarm') }, {
+  bans.onBan(r => {
+    log.warn(`banned peer ${r.peerId} for ${Math.round((r.bannedUntil - Date.now()) / 1000)} s (ban ${r.bans}): ${r.lastReason}`)
+    void node.hangUp(peerIdFromString(r.peerId)).catch(() => {})
+  })
+  const swarm = await createSwarm({ node, log: log.child('swarm'), bans }, {
     requestsPerPeer: config.swarm.requests_per_peer,
     maxNeighbours: config.swarm.max_neighbours,
     uploadRate: config.swarm.upload_rate,
@@ -54,7 +72,7 @@ export async function startBase (config: Config, defaultListen: string, log: Log
     data: { encryption: config.swarm.data_encryption, enabled: config.swarm.data_channel, port: config.swarm.data_port, host: config.swarm.data_host ?? bindHost(listen) }
   })
   log(`node ${node.peerId.toString()} on host ${hostname()} listening, ${versionLine()}`, { peerId: node.peerId.toString(), host: hostname(), addrs: node.getMultiaddrs().map(a => a.toString()) })
-  return { node, swarm, privateKey, lock }
+  return { node, swarm, privateKey, lock, bans, refusedHandshakes: () => refusedHandshakes }
 }
 
 /** The one IP address the libp2p listeners bind, for the bulk channel too; every address otherwise */

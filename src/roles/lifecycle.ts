@@ -24,6 +24,8 @@ export interface Job {
   seconds?: number
   error?: string
   report: DownloadReport
+  /** times our copy was found corrupt and repaired (see peer.ts) */
+  repairs?: number
 }
 
 /** How often released images are checked for the end of their grace period (ms). @default 5000 */
@@ -59,6 +61,8 @@ export interface ImageStatus {
   pinned: boolean
   /** released: when it is deleted (ms since the epoch) */
   deleteAt?: number
+  /** times this host's copy was found corrupt and repaired */
+  repairs: number
 }
 
 export interface LifecycleInit {
@@ -192,7 +196,8 @@ export function createLifecycle (components: { dl: DownloadComponents, jobs: Map
           resumedBlocks: job?.report.resumedBlocks,
           error: job?.error,
           pinned: rec?.pinned ?? false,
-          deleteAt: rec?.deleteAt
+          deleteAt: rec?.deleteAt,
+          repairs: job?.repairs ?? 0
         }
       })
     },

@@ -46,7 +46,7 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
   const labels = hostLabels(config.peer.labels ?? [])
   const driver = cacheDrivers.get(config.peer.cache_driver)({ config, log: log.child('cache') })
   await driver.validate?.()
-  const { node, swarm } = await startBase(config, '/ip4/0.0.0.0/tcp/4002', log, 'peer')
+  const { node, swarm, bans, refusedHandshakes } = await startBase(config, '/ip4/0.0.0.0/tcp/4002', log, 'peer')
   const store = await openPeerStore(config.DEFAULT.state_dir, log)
   const jobs = new Map<string, Job>()
   const pinnedIds = new Set<string>(config.cache.pinned ?? [])
@@ -56,7 +56,20 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
   const space = createSpace({ log: log.child('space'), cachedBytes, evict: async (bytes, forImage) => await lifecycle.evict(bytes, forImage) }, {
     dir: driver.stagingDir(), minFree: config.cache.min_free, maxBytes: config.cache.max_bytes
   })
-  const dl: DownloadComponents = { swarm, driver, store, space, trusted, log: log.child('download') }
+  /**
+   * Our copy of an image was found corrupt (a neighbour's CORRUPT, re-checked,
+   * or a block read to be sent): stop serving it and repair it
+   */
+  const onCorrupt = (meta: ImageMeta): void => {
+    const job = jobs.get(meta.imageId)
+    if (job == null || job.meta.manifestId !== meta.manifestId || stopping.signal.aborted) return
+    log.warn(`image ${meta.imageId}: our copy is corrupt: stopped serving it; repairing it (bad blocks fetched again, whole image re-verified)`)
+    job.controller.abort()
+    const repairs = (job.repairs ?? 0) + 1
+    jobs.delete(meta.imageId)
+    void swarm.remove(meta.manifestId).finally(() => { if (!jobs.has(meta.imageId)) start(job.meta, job.seeder, 0, repairs) })
+  }
+  const dl: DownloadComponents = { swarm, driver, store, space, trusted, log: log.child('download'), onCorrupt }
   const lifecycle = createLifecycle({ dl, jobs, log }, { grace: config.cache.withdraw_grace })
   await removeStrayPartials(dl)
 
@@ -95,7 +108,7 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
     if (t != null) void swarm.connect(t, extra).catch(() => {})
   }
 
-  const start = (meta: ImageMeta, seeder: string, attempt = 0): void => {
+  const start = (meta: ImageMeta, seeder: string, attempt = 0, repairs = 0): void => {
     if (!selects(meta.selector, labels)) {
       // aimed at other hosts: neither download nor keep it (the seeder's signed announcement says so)
       if (jobs.has(meta.imageId) || store.get(meta.imageId) != null) void lifecycle.release(meta.imageId, `not aimed at this host (hosts: ${meta.selector ?? ''})`)
@@ -108,13 +121,13 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
       if (prev.state !== 'failed' || attempt === 0) { void lifecycle.announced(meta, isPinned(meta)); return }
     }
     if (prev != null) prev.controller.abort()
-    const job: Job = { meta: { ...meta, seeders: [...meta.seeders] }, seeder, controller: new AbortController(), state: 'downloading', started: Date.now(), report: { reusedBytes: 0, fromSeeders: 0, fromPeers: 0 } }
+    const job: Job = { meta: { ...meta, seeders: [...meta.seeders] }, seeder, controller: new AbortController(), state: 'downloading', started: Date.now(), report: { reusedBytes: 0, fromSeeders: 0, fromPeers: 0 }, repairs: Math.max(repairs, prev?.repairs ?? 0) }
     jobs.set(meta.imageId, job)
     const run = async (): Promise<void> => {
       await lifecycle.announced(meta, isPinned(meta))
-      if (await reseed(dl, meta, seeder, isPinned(meta))) { job.state = 'cached'; job.seconds = 0; job.cachedAt = Date.now(); log(`image ${meta.imageId} already in place: serving it`); return }
+      if (repairs === 0 && await reseed(dl, meta, seeder, isPinned(meta))) { job.state = 'cached'; job.seconds = 0; job.cachedAt = Date.now(); log(`image ${meta.imageId} already in place: serving it`); return }
       log(`downloading image ${meta.imageId}`, { size: meta.size, manifest: meta.manifestId })
-      await downloadImage(dl, job.meta, seeder, AbortSignal.any([job.controller.signal, stopping.signal]), job.report, isPinned(meta))
+      await downloadImage(dl, job.meta, seeder, AbortSignal.any([job.controller.signal, stopping.signal]), job.report, isPinned(meta), repairs > 0)
       job.state = 'cached'
       job.cachedAt = Date.now()
       job.seconds = (job.cachedAt - job.started) / 1000
@@ -129,7 +142,7 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
       reporter.changed()
       const delay = backoff(attempt, DEFAULT_RETRY, DEFAULT_MAX_RETRY)
       log.error(`image ${meta.imageId}: ${errorMessage(err)} (retrying in ${delay / 1000}s)`)
-      setTimeout(() => { if (jobs.get(meta.imageId) === job && !stopping.signal.aborted) start(job.meta, seeder, attempt + 1) }, delay).unref()
+      setTimeout(() => { if (jobs.get(meta.imageId) === job && !stopping.signal.aborted) start(job.meta, seeder, attempt + 1, job.repairs) }, delay).unref()
     })
   }
 
@@ -181,7 +194,9 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
     data: swarm.data(),
     seeders: seeders.map(s => ({ peerId: s.id, connected: node.getConnections().some(c => c.remotePeer.toString() === s.id), catalogues: 0, complete: false, ...views.get(s.id), unreachable: seederLink.unreachable(s.id) })),
     cache: { bytes: cachedBytes(), maxBytes: config.cache.max_bytes, minFree: config.cache.min_free, waiting: space.waiting() },
-    images: lifecycle.status(space.waiting())
+    images: lifecycle.status(space.waiting()),
+    bans: bans.records(),
+    refusedHandshakes: refusedHandshakes()
   }))
 
   return {

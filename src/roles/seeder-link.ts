@@ -4,6 +4,7 @@
  * at half a second — and only a seeder unreachable for a while is a warning,
  * repeated at most every ten minutes, naming the address and what to check.
  */
+import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { Config } from '../config/load.js'
@@ -34,9 +35,21 @@ export function seedersFromConfig (config: Config): { seeders: SeederTarget[], t
     try { ma = multiaddr(a) } catch { throw new ConfigError(`--seeder ${a} is not a multiaddr`) }
     const id = ma.getComponents().findLast(c => c.name === 'p2p')?.value
     if (id == null) throw new ConfigError(`--seeder ${a} must end with /p2p/<seeder peer id> (printed by the seeder at start and by "precache keygen")`)
+    checkPeerId(id, `--seeder ${a}: "${id}"`)
     return { ma, id }
   })
-  return { seeders, trusted: config.peer.trusted_seeders ?? seeders.map(s => s.id) }
+  const trusted = config.peer.trusted_seeders ?? seeders.map(s => s.id)
+  for (const id of trusted) checkPeerId(id, `--trust ${id}:`)
+  return { seeders, trusted }
+}
+
+/** A peer id given on the command line or in the config must parse, or start-up stops with a ConfigError (exit 2) */
+function checkPeerId (id: string, what: string): void {
+  try {
+    peerIdFromString(id)
+  } catch {
+    throw new ConfigError(`${what} is not a peer id (expected the seeder's id as printed at its start or by "precache keygen", e.g. 12D3KooW…)`)
+  }
 }
 
 export interface SeederLinkInit {

@@ -18,7 +18,7 @@ import { startBase } from './common.js'
 import { startStatusFile } from './status.js'
 import { createSeederImageTable } from './seeder-images.js'
 import { backoff } from './retry.js'
-import { errorMessage } from '../errors.js'
+import { InputFileError, errorMessage } from '../errors.js'
 import { openGeneration } from './generation.js'
 import { metrics } from '../ops/metrics.js'
 import { RELEASE } from './version.js'
@@ -33,6 +33,9 @@ import { startAdminServer } from './admin.js'
 export const DEFAULT_NOTIFICATION_DEBOUNCE = 300
 /** First retry delay after a failed listing. @default 15000 */
 export const DEFAULT_LIST_RETRY = 15_000
+
+/** Next look when a listed file was still changing. @default 5000 */
+export const DEFAULT_SETTLE_RETRY = 5000
 
 export interface Seeder {
   peerId: string
@@ -49,12 +52,12 @@ export async function startSeeder (config: Config, log: Logger): Promise<Seeder>
   const lister = listers.get(config.seeder.lister)({ config, log: log.child('list') })
   const fetcher = fetchers.get(config.seeder.fetcher)({ config, log: log.child('fetch') })
   await lister.validate?.()
-  const { node, swarm, privateKey } = await startBase(config, '/ip4/0.0.0.0/tcp/4001', log, 'seeder')
+  const { node, swarm, privateKey, bans, refusedHandshakes } = await startBase(config, '/ip4/0.0.0.0/tcp/4001', log, 'seeder')
   const self = (): { peerId: string, addrs: string[] } => ({
     peerId: node.peerId.toString(),
     addrs: node.getMultiaddrs().map(a => a.toString().replace(/\/p2p\/[^/]+$/, ''))
   })
-  const server = createSwarmServer({ swarm, privateKey, self, log: log.child('serve') }, { stateDir: config.DEFAULT.state_dir, blockSize: config.swarm.block_size })
+  const server = createSwarmServer({ swarm, privateKey, self, log: log.child('serve'), onSourceChanged: () => { kick() } }, { stateDir: config.DEFAULT.state_dir, blockSize: config.swarm.block_size })
   const announcer = await createAnnouncer({ node, log: log.child('distribute') }, { topic: config.DEFAULT.topic, interval: config.seeder.announce_interval })
   const controller = new AbortController()
   const images = createSeederImageTable()
@@ -62,6 +65,9 @@ export async function startSeeder (config: Config, log: Logger): Promise<Seeder>
   const generations = await openGeneration(config.DEFAULT.state_dir)
   let timer: NodeJS.Timeout | undefined
   let running: Promise<void> = Promise.resolve()
+
+  /** an image was still being written at the last listing: look again soon */
+  let settling = false
 
   const runOnce = async (signal?: AbortSignal): Promise<void> => {
     let listed: ImageRef[]
@@ -86,13 +92,20 @@ export async function startSeeder (config: Config, log: Logger): Promise<Seeder>
       await fetcher.release?.(old.ref)
       images.delete(old.imageId)
     }
+    settling = listed.some(i => i.settling === true)
     for (const image of listed) {
       const row = images.get(image.id) ?? images.put({ imageId: image.id, state: 'listed', ref: image })
+      if (image.settling === true) {
+        // still being written: keep what is served for it, look again soon
+        log.debug(`image ${image.id} is still changing: looking again in a few seconds`)
+        continue
+      }
       row.ref = image
       try {
         const selector = selectorFor(targetRules, image)
         if (selector != null) checkSelector(selector, image.id)
         const fetched = await fetcher.fetch(image, signal)
+        if (fetched.size === 0) throw new InputFileError(`${image.name ?? image.id} is empty (0 bytes): not served`)
         if (row.state === 'listed') images.move(image.id, 'fetched')
         const meta: ImageMeta = { ...await server.serve(image.id, fetched.path, signal) }
         if (image.name != null) meta.name = image.name
@@ -109,8 +122,9 @@ export async function startSeeder (config: Config, log: Logger): Promise<Seeder>
       } catch (err) {
         if (signal?.aborted === true) throw err
         metrics.fetchError()
+        // once per problem, not at every period
+        if (row.error !== errorMessage(err)) log.error(`image ${image.id}: ${errorMessage(err)} (will retry next period)`)
         images.update(image.id, { error: errorMessage(err) })
-        log.error(`image ${image.id}: ${errorMessage(err)} (will retry next period)`)
       }
     }
     // the catalogue now answers for this listing only if every listed image is announced
@@ -128,7 +142,7 @@ export async function startSeeder (config: Config, log: Logger): Promise<Seeder>
   const pass = async (): Promise<void> => {
     if (timer != null) clearTimeout(timer)
     const p = runOnce(controller.signal)
-    running = p.then(() => { schedule(config.seeder.interval) },
+    running = p.then(() => { schedule(settling ? Math.min(config.seeder.interval, DEFAULT_SETTLE_RETRY) : config.seeder.interval) },
       () => { if (!controller.signal.aborted) schedule(backoff(failures - 1, DEFAULT_LIST_RETRY, config.seeder.interval, 6)) })
     await p
   }
@@ -136,6 +150,8 @@ export async function startSeeder (config: Config, log: Logger): Promise<Seeder>
     if (timer != null) clearTimeout(timer)
     timer = setTimeout(() => { pass().catch(() => {}) }, ms)
   }
+  /** a served file changed (a block read did not match its manifest): list, fetch and serve again now */
+  const kick = (): void => { if (!controller.signal.aborted) void refresh().catch(() => {}) }
   // refreshes asked for while one waits are served by that one
   let pendingRefresh: Promise<{ images: number }> | undefined
   const refresh = async (): Promise<{ images: number }> => {
@@ -201,9 +217,12 @@ export async function startSeeder (config: Config, log: Logger): Promise<Seeder>
         turnedAway: t?.turnedAway ?? 0,
         blocksSent: sends != null ? sends.reduce((k, c) => k + (c > 0 ? 1 : 0), 0) : 0,
         firstPassRepeats: t?.superSeeder?.firstPassRepeats ?? 0,
+        refusedRequests: t?.refusedRequests ?? 0,
         error: r.error
       }
-    })
+    }),
+    bans: bans.records(),
+    refusedHandshakes: refusedHandshakes()
   }))
 
   return {

@@ -10,6 +10,7 @@
 import { readFileSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import type { DataPathStatus } from '../swarm/data-path.js'
+import type { BanRecord } from '../net/bans.js'
 import { atomicWrite } from '../util/atomic-write.js'
 import type { ImageStatus } from './lifecycle.js'
 import type { SeederUnreachable } from './seeder-link.js'
@@ -40,6 +41,8 @@ export interface SeederImageStatus {
   /** distinct blocks sent at least once, and blocks sent again before every block went out once */
   blocksSent: number
   firstPassRepeats: number
+  /** requests refused because the block was never offered to that neighbour (super-seeding enforced) */
+  refusedRequests?: number
   /** the last failure (the next period retries) */
   error?: string
 }
@@ -56,6 +59,10 @@ export interface SeederStatus {
   /** present with [glance] notifications_url: whether the seeder is listening for Glance's notifications now */
   glanceNotifications?: { connected: boolean }
   images: SeederImageStatus[]
+  /** peers with strikes or bans (net/bans.ts) */
+  bans?: BanRecord[]
+  /** inbound connections whose handshake failed (another swarm key, or another expected identity) */
+  refusedHandshakes?: number
 }
 
 /** One image on a peer (lifecycle.ts) */
@@ -83,6 +90,10 @@ export interface PeerStatus {
   seeders: SeederView[]
   cache: { bytes: number, maxBytes: number, minFree: number, waiting: string[] }
   images: PeerImageStatus[]
+  /** peers with strikes or bans (net/bans.ts) */
+  bans?: BanRecord[]
+  /** inbound connections whose handshake failed */
+  refusedHandshakes?: number
 }
 
 export type Status = SeederStatus | PeerStatus

@@ -7,14 +7,14 @@
 import type { CacheDriver } from '../cache/driver.js'
 import { mkdir, readdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
-import { ImageHashMismatchError, NoSpaceError, UntrustedManifestError, throwIfAborted } from '../errors.js'
+import { ImageHashMismatchError, NoSpaceError, UntrustedManifestError, errorMessage, throwIfAborted } from '../errors.js'
 import { formatBytes } from '../config/units.js'
 import type { Logger } from '../log.js'
 import { decodeManifest } from '../image/manifest.js'
 import type { ImageMeta } from '../image/meta.js'
 import { verifyManifest } from '../image/sign.js'
 import type { Swarm } from '../swarm/engine.js'
-import { openPartialStore, openSourceStore } from '../swarm/store.js'
+import { openPartialStore, openSourceStore, seedPartialFrom } from '../swarm/store.js'
 import type { PartialStore } from '../swarm/store.js'
 import type { Torrent } from '../swarm/torrent.js'
 import type { Space } from '../cache/space.js'
@@ -29,6 +29,8 @@ export interface DownloadComponents {
   space: Space
   trusted: string[]
   log: Logger
+  /** our copy of this image (placed or partial) was found corrupt while serving it: repair it */
+  onCorrupt?: (meta: ImageMeta) => void
 }
 
 /** What one download did, for the status file */
@@ -76,8 +78,10 @@ export async function reseed (c: DownloadComponents, meta: ImageMeta, seeder: st
   if (p.sameBytes !== true || p.path == null || c.swarm.get(meta.manifestId) != null) return true
   const signed = await c.store.loadManifest(meta.manifestId)
   if (signed == null) return true
-  const store = await openSourceStore(p.path, decodeManifest(signed.manifestBytes))
-  const torrent = c.swarm.add({ manifestId: meta.manifestId, ...signed, store, superSeed: false })
+  // each block is checked the first time it is read to be sent, so a copy
+  // damaged on disk (also while this peer was down) is never served
+  const store = await openSourceStore(p.path, decodeManifest(signed.manifestBytes), 'once')
+  const torrent = c.swarm.add({ manifestId: meta.manifestId, ...signed, store, superSeed: false, onCorrupt: () => { c.onCorrupt?.(meta) } })
   void c.swarm.connect(torrent, meta.seeders)
   return true
 }
@@ -122,8 +126,13 @@ async function dropReplaced (c: DownloadComponents, staging: string, meta: Image
   }
 }
 
-/** Downloads, verifies and places one image; resolves with the placed path */
-export async function downloadImage (c: DownloadComponents, meta: ImageMeta, seeder: string, signal: AbortSignal, report: DownloadReport, pinned: boolean): Promise<string> {
+/**
+ * Downloads, verifies and places one image; resolves with the placed path.
+ * With `repair`, the placed copy (found corrupt) is the starting point: its
+ * good blocks are kept, the bad ones fetched again, and the whole image is
+ * verified before it replaces the placed file.
+ */
+export async function downloadImage (c: DownloadComponents, meta: ImageMeta, seeder: string, signal: AbortSignal, report: DownloadReport, pinned: boolean, repair = false): Promise<string> {
   const started = Date.now()
   const signed = await signedManifest(c, meta, signal)
   const manifest = decodeManifest(signed.manifestBytes)
@@ -135,6 +144,12 @@ export async function downloadImage (c: DownloadComponents, meta: ImageMeta, see
   let torrent: Torrent | undefined
   try {
     await c.store.setDownload(meta.manifestId, { imageId: meta.imageId, size: meta.size })
+    const placedBefore = c.store.get(meta.imageId)
+    if (repair && placedBefore?.manifestId === meta.manifestId && placedBefore.sameBytes === true && placedBefore.path != null) {
+      await seedPartialFrom(staging, meta.manifestId, manifest, placedBefore.path).catch((err: unknown) => {
+        c.log.warn(`image ${meta.imageId}: cannot start the repair from the placed copy (${errorMessage(err)}): downloading it whole`)
+      })
+    }
     const store = await openPartialStore(staging, meta.manifestId, manifest)
     if (store.have.count() > 0) {
       report.resumedBlocks = store.have.count()
@@ -150,7 +165,7 @@ export async function downloadImage (c: DownloadComponents, meta: ImageMeta, see
     }
     await dropReplaced(c, staging, meta)
     stopOnWriteErrors(store, meta, err => { if (!failed.signal.aborted) failed.abort(err) })
-    torrent = c.swarm.add({ manifestId: meta.manifestId, ...signed, store, superSeed: false })
+    torrent = c.swarm.add({ manifestId: meta.manifestId, ...signed, store, superSeed: false, onCorrupt: () => { c.onCorrupt?.(meta) } })
     await c.swarm.connect(torrent, meta.seeders, abort)
     await Promise.race([torrent.complete, new Promise((_resolve, reject) => {
       abort.addEventListener('abort', () => { reject(abort.reason) }, { once: true })

@@ -4,7 +4,7 @@
  * folder so an unchanged image is not re-read every period) and super-seeds
  * it to the swarm.
  */
-import { mkdir, readFile, stat } from 'node:fs/promises'
+import { mkdir, readFile, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { PrivateKey } from '@libp2p/interface'
 import type { Logger } from '../log.js'
@@ -29,6 +29,12 @@ export interface SwarmServerComponents {
   /** this seeder's peer id and dialable addresses, put into every meta */
   self: () => { peerId: string, addrs: string[] }
   log: Logger
+  /**
+   * A block read from the image's file no longer matches its manifest (the
+   * file changed after it was hashed): the server has stopped serving that
+   * manifest and forgotten its cached hash; serve the image again
+   */
+  onSourceChanged?: (imageId: string) => void
 }
 
 interface CacheRecord { path: string, size: number, mtimeMs: number, blockSize: number }
@@ -67,7 +73,17 @@ export function createSwarmServer (components: SwarmServerComponents, init: Swar
       if (current?.manifestId === manifestId) return current
       if (current != null) await components.swarm.remove(current.manifestId)
       const signature = await signManifest(components.privateKey, manifestBytes)
-      components.swarm.add({ manifestId, manifestBytes, signature, store: await openSourceStore(path, manifest), superSeed: true })
+      const onCorrupt = (): void => {
+        if (served.get(imageId)?.manifestId !== manifestId) return
+        components.log.warn(`image ${imageId}: its file ${path} changed after it was hashed: stopped serving manifest ${manifestId}; serving it again`)
+        served.delete(imageId)
+        void Promise.all([
+          components.swarm.remove(manifestId),
+          rm(join(dir, `${imageId}.json`), { force: true })
+        ]).catch(() => {}).finally(() => { components.onSourceChanged?.(imageId) })
+      }
+      // every block read is checked against the manifest before it is sent
+      components.swarm.add({ manifestId, manifestBytes, signature, store: await openSourceStore(path, manifest, 'always'), superSeed: true, onCorrupt })
       const meta: ImageMeta = {
         imageId,
         manifestId,

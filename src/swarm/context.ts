@@ -33,4 +33,14 @@ export interface SwarmContext {
   onPeers: (remote: string, peers: Array<{ id: Uint8Array, addrs: Uint8Array[] }>) => void
   /** a session ended (only its identity is needed, so this file does not import session.ts) */
   onClose: (session: { readonly remote: string }) => void
+  /** records a strike against a neighbour; true when it is now banned (end the session) */
+  strike: (remote: string, reason: string) => boolean
+  /** may this block be sent to this neighbour (super-seeding: only blocks offered to it) */
+  mayServe: (remote: string, index: number) => boolean
+  /** a neighbour says a block we sent it was corrupt: re-check our copy */
+  recheck: (index: number) => void
+  /** our copy of a block does not match the manifest (read while serving) */
+  corruptLocal: (index: number) => void
+  /** true once our copy was found corrupt: serve nothing more of it */
+  readonly corrupt: boolean
 }

@@ -17,9 +17,12 @@ import { createTokenBucket } from '../util/token-bucket.js'
 import { createTorrent, type PeerList, type Torrent } from './torrent.js'
 import { DEFAULT_REQUEST_TIMEOUT } from './session.js'
 import type { BlockStore } from './store.js'
-import { BLOCK_PROTOCOL, MAX_ADDR_BYTES, MAX_ADDRS_PER_PEER, MAX_PEERS, type Message } from './wire.js'
+import { BLOCK_PROTOCOL, MAX_ADDR_BYTES, MAX_ADDRS_PER_PEER, MAX_PEERS, type DecoderLimits, type Message } from './wire.js'
 import { admitSession, chooseDials, DEFAULT_MAX_BLOCK_PEERS, PEER_SAMPLE, reconnectInterval, samplePeers } from './policy.js'
 import { createDataPath, type DataPathInit, type DataPathStatus } from './data-path.js'
+import type { BanList } from '../net/bans.js'
+import { createBanList } from '../net/bans.js'
+import { createRateLimitedLog } from '../log.js'
 
 /** @default 8 */
 export const DEFAULT_REQUESTS_PER_PEER = 8
@@ -44,8 +47,16 @@ export const MAX_KNOWN = 1024
 export const MAX_BLOCK_STREAMS = 1024
 /** How often incomplete torrents look for nodes to reconnect to. @default 2000 */
 export const DEFAULT_MAINTAIN_INTERVAL = 2000
-/** Time allowed for dialling and the HELLO exchange. @default 10000 */
+/** Time allowed for dialling and the HELLO exchange (also the first-message deadline of an inbound stream). @default 10000 */
 export const DEFAULT_HANDSHAKE_TIMEOUT = 10_000
+/**
+ * Block-protocol streams open at once with one peer (over all its
+ * connections); one is needed per image the two exchange, so this also caps
+ * the images a pair works on at the same time. More are reset at once.
+ *
+ * @default 64
+ */
+export const DEFAULT_MAX_STREAMS_PER_PEER = 64
 
 export interface SwarmInit {
   requestsPerPeer?: number
@@ -55,6 +66,8 @@ export interface SwarmInit {
   /** bytes/s, 0 = unlimited. @default 0 */
   downloadRate?: number
   requestTimeout?: number
+  /** @default DEFAULT_MAX_STREAMS_PER_PEER */
+  maxStreamsPerPeer?: number
   /** block sessions a seeder serves at once (see policy.ts). @default 32 */
   maxBlockPeers?: number
   /** bulk channel settings (SPEC.md, Bulk channel) */
@@ -67,7 +80,12 @@ export function ipOf (addr: { toString: () => string } | undefined): string | un
   return m?.[2]
 }
 
-export interface SwarmComponents { node: PrecacheNode, log: Logger }
+export interface SwarmComponents {
+  node: PrecacheNode
+  log: Logger
+  /** strikes and bans shared with the connection gater (a private list when absent) */
+  bans?: BanList
+}
 
 export interface Source { peerId: string, addrs: string[] }
 
@@ -77,6 +95,12 @@ export interface AddTorrentInit {
   signature: Uint8Array
   store: BlockStore
   superSeed: boolean
+  /**
+   * Our copy of a block turned out not to match the manifest (found when
+   * reading it to send, or re-checked after a neighbour's CORRUPT): the
+   * role stops serving this manifest and repairs or re-serves the image
+   */
+  onCorrupt?: (index: number) => void
 }
 
 export interface Swarm {
@@ -95,6 +119,28 @@ export interface Swarm {
 
 export async function createSwarm (components: SwarmComponents, init: SwarmInit = {}): Promise<Swarm> {
   const { node, log } = components
+  const bans = components.bans ?? createBanList()
+  const maxStreamsPerPeer = init.maxStreamsPerPeer ?? DEFAULT_MAX_STREAMS_PER_PEER
+  /** block-protocol streams open per remote peer, both directions */
+  const streamsOf = new Map<string, number>()
+  const track = (stream: Stream, remote: string): boolean => {
+    const open = streamsOf.get(remote) ?? 0
+    if (open >= maxStreamsPerPeer) return false
+    streamsOf.set(remote, open + 1)
+    let released = false
+    const release = (): void => {
+      if (released) return
+      released = true
+      const left = (streamsOf.get(remote) ?? 1) - 1
+      if (left <= 0) streamsOf.delete(remote)
+      else streamsOf.set(remote, left)
+    }
+    stream.addEventListener('close', release, { once: true })
+    if (stream.status !== 'open') release()
+    return true
+  }
+  const refused = createRateLimitedLog(log.warn)
+  const logRefused = (remote: string, why: string): void => { refused(remote, `refused a block stream from ${remote}: ${why}`, { event: 'stream-refused', remote }) }
   const torrents = new Map<string, Torrent>()
   const localId = node.peerId.toString()
   const requestsPerPeer = init.requestsPerPeer ?? DEFAULT_REQUESTS_PER_PEER
@@ -111,6 +157,8 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
   const upload = createTokenBucket({ rate: init.uploadRate ?? 0 })
   const download = createTokenBucket({ rate: init.downloadRate ?? 0 })
   const dataPath = await createDataPath({
+    strike: (peer, reason) => { bans.strike(peer, reason) },
+    isBanned: (peer) => bans.isBanned(peer),
     ...init.data,
     localPeerId: node.peerId.toMultihash().bytes,
     peerIdText: (bytes) => peerIdFromMultihash(Digest.decode(bytes)).toString(),
@@ -153,8 +201,10 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
     return out
   }
 
-  const handshake = async (stream: Stream, manifestId: string, seeder: boolean, signal: AbortSignal): Promise<AsyncIterator<Message>> => {
-    const messages = readMessages(stream)[Symbol.asyncIterator]()
+  /** first message a HELLO, then blocks up to the manifest's block size; a MANIFEST only when asked for */
+  const handshake = async (stream: Stream, manifestId: string, seeder: boolean, signal: AbortSignal, after: DecoderLimits): Promise<AsyncIterator<Message>> => {
+    const limits: DecoderLimits = { helloOnly: true }
+    const messages = readMessages(stream, limits)[Symbol.asyncIterator]()
     await writeMessage(stream, { type: 'hello', manifestId: cidBytes(manifestId), seeder })
     const first = await Promise.race([messages.next(), new Promise<never>((_, reject) => {
       signal.addEventListener('abort', () => { reject(new WireDecodeError('no HELLO from neighbour in time')) }, { once: true })
@@ -162,6 +212,7 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
     if (first.done === true || first.value.type !== 'hello' || CID.decode(first.value.manifestId).toString() !== manifestId) {
       throw new WireDecodeError('neighbour answered with something other than HELLO for this manifest')
     }
+    Object.assign(limits, { helloOnly: false }, after)
     return messages
   }
 
@@ -175,9 +226,11 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
     const onAbort = (): void => { controller.abort(signal?.reason) }
     signal?.addEventListener('abort', onAbort, { once: true })
     try {
-      const stream = await node.dialProtocol(dialTarget(src), BLOCK_PROTOCOL, { signal: controller.signal, maxOutboundStreams: MAX_BLOCK_STREAMS })
+      if (bans.isBanned(src.peerId)) return
+      const stream = await node.dialProtocol(dialTarget(src), BLOCK_PROTOCOL, { signal: controller.signal, maxOutboundStreams: maxStreamsPerPeer })
+      if (!track(stream, src.peerId)) { stream.abort(new Error('too many streams')); return }
       try {
-        const messages = await handshake(stream, t.manifestId, t.superSeeder != null, controller.signal)
+        const messages = await handshake(stream, t.manifestId, t.superSeeder != null, controller.signal, sessionLimits(t))
         t.attach(stream, messages, src.peerId, { outbound: true, peers: await peerListFor(t, src.peerId), remoteHost: remoteHostOf(src.peerId) })
       } catch (err) {
         stream.abort(asError(err))
@@ -187,6 +240,8 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
       clearTimeout(timer)
     }
   }
+
+  const sessionLimits = (t: Torrent): DecoderLimits => ({ maxBlockSize: t.store.manifest.blockSize, maxManifestBytes: 0 })
 
   /** opens a session, counting the dial against the neighbour limit while it lasts */
   const dial = (t: Torrent, src: Source, what: string): void => {
@@ -241,13 +296,27 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
 
   await node.handle(BLOCK_PROTOCOL, async (stream: Stream, connection: Connection) => {
     const remote = connection.remotePeer.toString()
+    if (bans.isBanned(remote)) { stream.abort(new Error('banned')); return }
+    if (!track(stream, remote)) {
+      logRefused(remote, `more than ${maxStreamsPerPeer} streams open`)
+      stream.abort(new Error('too many streams'))
+      return
+    }
+    // the first message must be a HELLO, within the deadline
     const signal = AbortSignal.timeout(DEFAULT_HANDSHAKE_TIMEOUT)
+    const limits: DecoderLimits = { helloOnly: true }
+    let timer: NodeJS.Timeout | undefined
     try {
-      const messages = readMessages(stream)[Symbol.asyncIterator]()
-      const first = await messages.next()
+      const messages = readMessages(stream, limits)[Symbol.asyncIterator]()
+      const first = await Promise.race([messages.next(), new Promise<never>((_resolve, reject) => {
+        // not a strike: a slow or overloaded honest node may miss it too
+        timer = setTimeout(() => { reject(new Error(`no HELLO within ${DEFAULT_HANDSHAKE_TIMEOUT / 1000} s`)) }, DEFAULT_HANDSHAKE_TIMEOUT)
+      })])
+      clearTimeout(timer)
       if (first.done === true || first.value.type !== 'hello') throw new WireDecodeError('expected HELLO')
       const t = torrents.get(CID.decode(first.value.manifestId).toString())
-      if (t == null || signal.aborted) { stream.abort(new Error('unknown manifest')); return }
+      if (t == null) { stream.abort(new Error('unknown manifest')); return }
+      Object.assign(limits, { helloOnly: false }, sessionLimits(t))
       await writeMessage(stream, { type: 'hello', manifestId: first.value.manifestId, seeder: t.superSeeder != null })
       remember(t, { peerId: remote, addrs: [] }) // dialled later by peer id (addresses from identify)
       if (!t.has(remote) && !admitSession({ seeder: t.superSeeder != null, sessions: t.neighbours.length, maxBlockPeers, maxNeighbours })) {
@@ -263,10 +332,16 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
       }
       t.attach(stream, messages, remote, { outbound: false, peers: await peerListFor(t, remote), remoteHost: ipOf(connection.remoteAddr) })
     } catch (err) {
-      log(`rejected a stream from ${remote}: ${errorMessage(err)}`)
+      clearTimeout(timer)
+      if (err instanceof WireDecodeError) {
+        bans.strike(remote, `block protocol: ${err.message}`)
+        logRefused(remote, err.message)
+      } else {
+        log.debug(`block stream from ${remote} ended before its session started: ${errorMessage(err)}`)
+      }
       stream.abort(asError(err))
     }
-  }, { maxInboundStreams: MAX_BLOCK_STREAMS, maxOutboundStreams: MAX_BLOCK_STREAMS })
+  }, { maxInboundStreams: maxStreamsPerPeer, maxOutboundStreams: maxStreamsPerPeer })
 
   const swarm: Swarm = {
     add (a) {
@@ -278,6 +353,8 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
         upload,
         download,
         log: log.child(a.store.manifest.imageId),
+        bans,
+        onCorrupt: a.onCorrupt,
         dataPath,
         onPeers: (peers) => { onPeers(t, peers) }
       })
@@ -295,8 +372,8 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
         const sig = AbortSignal.any([AbortSignal.timeout(DEFAULT_HANDSHAKE_TIMEOUT * 3), ...(signal != null ? [signal] : [])])
         let stream: Stream | undefined
         try {
-          stream = await node.dialProtocol(dialTarget(src), BLOCK_PROTOCOL, { signal: sig })
-          const messages = await handshake(stream, manifestId, false, sig)
+          stream = await node.dialProtocol(dialTarget(src), BLOCK_PROTOCOL, { signal: sig, maxOutboundStreams: maxStreamsPerPeer })
+          const messages = await handshake(stream, manifestId, false, sig, { maxBlockSize: 0 })
           await writeMessage(stream, { type: 'manifest-request' })
           for (let r = await messages.next(); r.done !== true; r = await messages.next()) {
             if (r.value.type !== 'manifest') continue

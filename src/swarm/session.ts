@@ -12,7 +12,7 @@ import { createBulkChannel, type BulkChannel } from '../net/bulk/channel.js'
 import type { Grant } from '../net/bulk/listener.js'
 import { writeMessage } from './stream-io.js'
 import type { Message } from './wire.js'
-import { BlockHashMismatchError, BulkDecodeError, DataEncryptionMismatchError, errorMessage } from '../errors.js'
+import { BlockHashMismatchError, BulkDecodeError, CorruptCopyError, DataEncryptionMismatchError, WireDecodeError, errorMessage } from '../errors.js'
 import { expiredRequests, mayRequest } from './policy.js'
 import type { SwarmContext } from './context.js'
 
@@ -22,10 +22,10 @@ import type { SwarmContext } from './context.js'
  * @default 30000
  */
 export const DEFAULT_REQUEST_TIMEOUT = 30_000
-/** Blocks with a bad hash tolerated from one neighbour before dropping it */
-const MAX_STRIKES = 3
 /** Requests a neighbour may queue with us; more is a protocol violation */
 const MAX_QUEUED_REQUESTS = 256
+/** Blocks received but not yet verified and written, from unrequested BLOCKs; more are dropped */
+const MAX_UNASKED_WRITES = 4
 
 export interface Session {
   readonly remote: string
@@ -60,8 +60,11 @@ export function createSession (stream: Stream, messages: AsyncIterator<Message>,
   const inFlight = new Map<number, number>() // index → time requested
   const uploads: number[] = []
   let uploading = false
-  let strikes = 0
   let writes = 0
+  let unasked = 0
+  /** blocks sent to this neighbour, and those it complained about (each re-checked once) */
+  const sentTo = new BitSet(ctx.store.have.size)
+  const complained = new BitSet(ctx.store.have.size)
   let closed = false
   let outbox: Promise<void> = Promise.resolve()
   let bulk: BulkChannel | undefined
@@ -94,7 +97,15 @@ export function createSession (stream: Stream, messages: AsyncIterator<Message>,
         const index = uploads.shift() as number
         const channel = bulk
         if (channel != null) sendBuffer ??= Buffer.allocUnsafe(ctx.store.manifest.blockSize)
-        const data = await ctx.store.read(index, channel != null ? sendBuffer : undefined)
+        let data: Uint8Array
+        try {
+          data = await ctx.store.read(index, channel != null ? sendBuffer : undefined)
+        } catch (err) {
+          if (!(err instanceof CorruptCopyError)) throw err
+          ctx.corruptLocal(index)
+          send({ type: 'reject', index })
+          continue
+        }
         await ctx.upload.take(data.length, ctx.signal)
         if (closed) break
         if (channel != null) {
@@ -105,6 +116,7 @@ export function createSession (stream: Stream, messages: AsyncIterator<Message>,
           send({ type: 'block', index, data })
           await outbox
         }
+        sentTo.set(index)
         ctx.ledger.sent(remote, data.length)
         metrics.sent(data.length)
         ctx.onUploaded(remote, index)
@@ -125,19 +137,21 @@ export function createSession (stream: Stream, messages: AsyncIterator<Message>,
   const onBlock = (index: number, data: Uint8Array | Uint8Array[], length: number, release?: () => void, viaBulk = false): void => {
     const asked = inFlight.delete(index)
     // a block we gave up on (timed out, cancelled) is still worth keeping if we lack it
-    if (!asked && (ctx.store.have.get(index) || index >= ctx.store.have.size)) { release?.(); return }
+    if (!asked && (ctx.store.have.get(index) || index >= ctx.store.have.size || unasked >= MAX_UNASKED_WRITES)) { release?.(); return }
     ctx.ledger.received(remote, length, viaBulk)
     metrics.received(remote, length)
     writes++
+    if (!asked) unasked++
     const done = ctx.store.write(index, data).then(fresh => {
       if (fresh) { metrics.blockVerified(); ctx.onBlock(index, remote) }
     }, (err) => {
       if (asked) ctx.picker?.failed(index, remote)
       if (!(err instanceof BlockHashMismatchError)) { ctx.log.warn(`cannot store block ${index}: ${errorMessage(err)}`); return }
       metrics.blockRejected()
-      ctx.log.warn(`${remote} sent a corrupt block ${index}`, { strikes: ++strikes })
-      if (strikes >= MAX_STRIKES) session.close()
-    }).finally(() => { release?.(); writes--; pump() })
+      ctx.log.warn(`${remote} sent a corrupt block ${index}: told it, struck it`)
+      send({ type: 'corrupt', index })
+      if (ctx.strike(remote, `sent corrupt block ${index}`)) session.close()
+    }).finally(() => { release?.(); writes--; if (!asked) unasked--; pump() })
     void done
     pump()
   }
@@ -202,7 +216,8 @@ export function createSession (stream: Stream, messages: AsyncIterator<Message>,
         }
         break
       case 'request':
-        if (msg.index < remoteHas.size && ctx.store.have.get(msg.index) && uploads.length < MAX_QUEUED_REQUESTS) {
+        if (msg.index < remoteHas.size && ctx.store.have.get(msg.index) && uploads.length < MAX_QUEUED_REQUESTS &&
+          !ctx.corrupt && ctx.mayServe(remote, msg.index)) {
           uploads.push(msg.index)
           void serveUploads()
         } else {
@@ -233,6 +248,14 @@ export function createSession (stream: Stream, messages: AsyncIterator<Message>,
         break
       case 'peers':
         ctx.onPeers(remote, msg.peers)
+        break
+      case 'corrupt':
+        if (!sentTo.get(msg.index)) {
+          if (ctx.strike(remote, `CORRUPT for block ${msg.index}, which we never sent it`)) session.close()
+        } else if (complained.set(msg.index)) {
+          ctx.log(`${remote} says block ${msg.index} we sent was corrupt: re-checking our copy`)
+          ctx.recheck(msg.index)
+        }
         break
       case 'data-channel':
         onDataChannel(msg)
@@ -273,6 +296,8 @@ export function createSession (stream: Stream, messages: AsyncIterator<Message>,
         }
       } catch (err) {
         if (!closed && !(err instanceof DataEncryptionMismatchError)) ctx.log.debug(`session with ${remote} ended: ${errorMessage(err)}`)
+        // garbage on the wire is a strike; a reset or a timeout is not
+        if (!closed && err instanceof WireDecodeError) ctx.strike(remote, `block protocol: ${errorMessage(err)}`)
       } finally {
         session.close()
       }

@@ -7,12 +7,13 @@
  */
 import { createHash } from 'node:crypto'
 import { isShared, sha256Shared } from '../util/hash-pool.js'
-import { open, mkdir, readFile, rm } from 'node:fs/promises'
+import { constants } from 'node:fs'
+import { copyFile, open, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import type { FileHandle } from 'node:fs/promises'
 import { forEachChunk } from '../util/file-chunks.js'
 import { join } from 'node:path'
 import { BitSet } from './bitset.js'
-import { BlockHashMismatchError, ImageHashMismatchError, InputFileError } from '../errors.js'
+import { BlockHashMismatchError, CorruptCopyError, ImageHashMismatchError, InputFileError, errorMessage } from '../errors.js'
 import { blockCount, blockLength } from '../image/manifest.js'
 import type { Manifest } from '../image/manifest.js'
 import { atomicWrite } from '../util/atomic-write.js'
@@ -25,6 +26,8 @@ export interface BlockStore {
   read: (index: number, into?: Uint8Array) => Promise<Uint8Array>
   /** verifies and stores a block (given whole or as consecutive parts); returns false if it was already held */
   write: (index: number, data: Uint8Array | Uint8Array[]) => Promise<boolean>
+  /** re-reads a held block and checks it against the manifest (a neighbour said it was corrupt) */
+  check: (index: number) => Promise<boolean>
   close: () => Promise<void>
 }
 
@@ -73,18 +76,62 @@ async function readBlock (fh: FileHandle, m: Manifest, index: number, into?: Uin
   return buf
 }
 
-/** Serves a complete, unchanging local file */
-export async function openSourceStore (path: string, manifest: Manifest): Promise<BlockStore> {
-  let fh = await open(path, 'r')
+/**
+ * How a source store checks the blocks it reads before they are sent:
+ * `always` (the seeder: its source file may be changed under it), `once` per
+ * block while the store is open (a peer's placed copy: a disk fault or a
+ * tampered file is caught before it is served, also after a restart)
+ */
+export type ReadCheck = 'always' | 'once'
+
+/**
+ * Serves a complete local file that should not change. Each block read is
+ * checked against the manifest (see ReadCheck); a mismatch throws
+ * CorruptCopyError and the caller stops serving this copy.
+ */
+export async function openSourceStore (path: string, manifest: Manifest, readCheck: ReadCheck = 'always'): Promise<BlockStore> {
+  // a symlink swapped in for the file is not followed
+  let fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW)
   const have = new BitSet(blockCount(manifest.size, manifest.blockSize))
   for (let i = 0; i < have.size; i++) have.set(i)
+  const checked = new BitSet(have.size)
+  const verified = async (index: number, into?: Uint8Array): Promise<Uint8Array> => {
+    const data = await readBlock(fh, manifest, index, into).catch((err: unknown) => {
+      throw new CorruptCopyError(`image ${manifest.imageId}: cannot read block ${index} of ${path}: ${errorMessage(err)}`)
+    })
+    if (!blockMatches(manifest, index, data)) throw new CorruptCopyError(`image ${manifest.imageId}: block ${index} of ${path} no longer matches the manifest (was the file changed?)`)
+    return data
+  }
   return {
     manifest,
     have,
-    read: async (index, into) => await readBlock(fh, manifest, index, into),
+    async read (index, into) {
+      if (readCheck === 'once' && checked.get(index)) return await readBlock(fh, manifest, index, into)
+      const data = await verified(index, into)
+      checked.set(index)
+      return data
+    },
+    check: async (index) => await verified(index).then(() => true, () => false),
     write: async () => false,
     close: async () => { await fh.close() }
   }
+}
+
+/**
+ * Starts a repair: copies a placed image found corrupt to `<dir>/<name>.part`
+ * with a progress record claiming every block, so that openPartialStore
+ * re-verifies each block, keeps the good ones and leaves the bad ones to be
+ * fetched again (an existing `.part` is left as it is)
+ */
+export async function seedPartialFrom (dir: string, name: string, manifest: Manifest, placedPath: string): Promise<void> {
+  const partPath = join(dir, `${name}.part`)
+  if (await stat(partPath).then(() => true, () => false)) return
+  await mkdir(dir, { recursive: true })
+  await copyFile(placedPath, partPath + '.tmp')
+  await rename(partPath + '.tmp', partPath)
+  const all = new BitSet(blockCount(manifest.size, manifest.blockSize))
+  for (let i = 0; i < all.size; i++) all.set(i)
+  await writeFile(join(dir, `${name}.progress`), all.toBytes())
 }
 
 export interface PartialStore extends BlockStore {
@@ -130,7 +177,10 @@ export async function openPartialStore (dir: string, name: string, manifest: Man
     await fh.datasync()
     await atomicWrite(progressPath, have.toBytes(), { mode: 0o644 })
   }
+  /** finished or closed: no progress record may be written any more */
+  let finished = false
   const schedule = (): void => {
+    if (finished) return
     dirty = true
     timer ??= setTimeout(() => { timer = undefined; persisting = persisting.then(persist).catch(() => {}) }, persistEveryMs)
   }
@@ -144,6 +194,10 @@ export async function openPartialStore (dir: string, name: string, manifest: Man
     partPath,
     get have () { return have },
     read: async (index, into) => await readBlock(fh, manifest, index, into),
+    async check (index) {
+      const data = await readBlock(fh, manifest, index).catch(() => undefined)
+      return data != null && blockMatches(manifest, index, data)
+    },
     async write (index, data) {
       if (have.get(index)) return false
       // a block in shared memory (the bulk channel's) is hashed on a worker thread
@@ -153,6 +207,8 @@ export async function openPartialStore (dir: string, name: string, manifest: Man
       if (!matches) {
         throw new BlockHashMismatchError(`block ${index} of image ${manifest.imageId} does not match its hash`)
       }
+      // a second copy of the block (endgame) may have been stored while this one was hashed
+      if (have.get(index) || finished) return false
       await writeAll(fh, Array.isArray(data) ? data : [data], index * manifest.blockSize)
       const fresh = have.set(index)
       schedule()
@@ -170,10 +226,12 @@ export async function openPartialStore (dir: string, name: string, manifest: Man
       }
     },
     async finish () {
+      finished = true
       await stopTimer()
       await rm(progressPath, { force: true })
     },
     async close () {
+      finished = true
       await stopTimer()
       await persist().catch(() => {})
       await fh.close()

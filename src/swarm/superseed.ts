@@ -58,6 +58,12 @@ export interface SuperSeeder {
   uploaded: (peer: string, index: number) => void
   /** periodic check for starving neighbours */
   tick: () => void
+  /**
+   * May `peer` be sent block `index`: only blocks offered to it (its
+   * lookahead) or sent to it and not yet confirmed (a re-request). Anything
+   * else would let a neighbour bypass super-seeding and drain the seeder.
+   */
+  mayServe: (peer: string, index: number) => boolean
   /** how many times each block was sent */
   readonly sentCounts: Uint32Array
   /**
@@ -163,6 +169,10 @@ export function createSuperSeeder (init: SuperSeederInit): SuperSeeder {
         if (!st.has.get(index) && !st.unconfirmed.has(index)) { st.unconfirmed.add(index); pending[index]++ }
       }
       topUp(peer)
+    },
+    mayServe (peer, index) {
+      const st = peers.get(peer)
+      return st != null && (st.offered.has(index) || st.unconfirmed.has(index))
     },
     tick () {
       const t = now()

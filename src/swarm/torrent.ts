@@ -17,6 +17,9 @@ import type { BlockStore } from './store.js'
 import type { TokenBucket } from '../util/token-bucket.js'
 import type { Logger } from '../log.js'
 import type { Message } from './wire.js'
+import type { BanList } from '../net/bans.js'
+import { createBanList } from '../net/bans.js'
+import { errorMessage } from '../errors.js'
 import type { DataPath } from './data-path.js'
 
 export type PeerList = Array<{ id: Uint8Array, addrs: Uint8Array[] }>
@@ -42,6 +45,13 @@ export interface TorrentInit {
   dataPath?: DataPath
   /** a neighbour told us of other nodes on this manifest */
   onPeers: (peers: PeerList) => void
+  /**
+   * strikes against neighbours that misbehave (the node's list; a private
+   * one when absent)
+   */
+  bans?: BanList
+  /** our copy of a block does not match the manifest (called once) */
+  onCorrupt?: (index: number) => void
 }
 
 export interface Torrent {
@@ -59,6 +69,10 @@ export interface Torrent {
   readonly neighbours: string[]
   /** resolves once every block is held and verified */
   readonly complete: Promise<void>
+  /** requests refused because the block was never offered to that neighbour (super-seeding) */
+  readonly refusedRequests: number
+  /** our copy was found corrupt: nothing more is served from it */
+  readonly corrupt: boolean
   /**
    * Runs a session on a stream whose HELLOs were exchanged; `peers` is sent
    * after the bitfield. When a session with `remote` exists already (both
@@ -84,6 +98,9 @@ export function createTorrent (init: TorrentInit): Torrent {
   const superSeeder = init.superSeed
     ? createSuperSeeder({ blockCount: n, firstPassStart: firstPassStart(init.localId, n), offer: (peer, index) => sessions.get(peer)?.have(index) })
     : undefined
+  const bans = init.bans ?? createBanList()
+  let refusedRequests = 0
+  let corrupt = false
   const tick = superSeeder != null ? setInterval(() => { superSeeder.tick() }, 1000) : undefined
   tick?.unref()
 
@@ -114,6 +131,24 @@ export function createTorrent (init: TorrentInit): Torrent {
     onRemoteHas: (remote, bits) => { superSeeder?.remoteHas(remote, bits) },
     onRemoteHave: (remote, index) => { superSeeder?.remoteHave(remote, index) },
     onPeers: (_remote, peers) => { init.onPeers(peers) },
+    strike: (remote, reason) => bans.strike(remote, reason),
+    mayServe (remote, index) {
+      if (superSeeder == null || superSeeder.mayServe(remote, index)) return true
+      refusedRequests++
+      return false
+    },
+    recheck (index) {
+      store.check(index).then(ok => { if (!ok) ctx.corruptLocal(index) }, (err: unknown) => {
+        init.log.warn(`cannot re-check block ${index}: ${errorMessage(err)}`)
+      })
+    },
+    corruptLocal (index) {
+      if (corrupt) return
+      corrupt = true
+      init.log.warn(`our copy of block ${index} does not match the manifest: no longer serving this copy`, { manifest: init.manifestId })
+      init.onCorrupt?.(index)
+    },
+    get corrupt () { return corrupt },
     onClose (session) {
       if (sessions.get(session.remote) === session) sessions.delete(session.remote)
       superSeeder?.removePeer(session.remote)
@@ -129,6 +164,8 @@ export function createTorrent (init: TorrentInit): Torrent {
     ledger,
     superSeeder,
     complete,
+    get refusedRequests () { return refusedRequests },
+    get corrupt () { return corrupt },
     turnedAway: 0,
     get peakNeighbours () { return peak },
     get neighbours () { return [...sessions.keys()] },

@@ -17,7 +17,8 @@ export const WIRE_VERSION = 2
 
 /**
  * libp2p protocol id of the block exchange (2.0.0, wire version 2, added
- * DATA_CHANNEL: block payloads may cross a bulk channel beside libp2p)
+ * DATA_CHANNEL: block payloads may cross a bulk channel beside libp2p; CORRUPT;
+ * and a largest frame per message type)
  */
 export const BLOCK_PROTOCOL = '/precache/blocks/2.0.0'
 
@@ -52,6 +53,8 @@ export type Message =
   | { type: 'reject', index: number }
   /** other nodes working on the same manifest */
   | { type: 'peers', peers: Array<{ id: Uint8Array, addrs: Uint8Array[] }> }
+  /** block `index` the receiver got from the sender did not match its hash */
+  | { type: 'corrupt', index: number }
   /**
    * the sender's `[swarm] data_encryption`, and (from the side that accepted
    * the stream) a one-time grant to open a bulk channel to its `port`
@@ -71,6 +74,15 @@ export interface DecoderLimits {
    * @default MAX_MANIFEST_BYTES
    */
   maxManifestBytes?: number
+  /**
+   * Accept only a HELLO (the first message of a stream): anything else, or a
+   * length prefix larger than a HELLO, fails before its body is buffered.
+   * The decoder reads this field at every frame, so a session may clear it
+   * after the handshake.
+   *
+   * @default false
+   */
+  helloOnly?: boolean
 }
 
 const T_HELLO = 0x01
@@ -83,12 +95,33 @@ const T_CANCEL = 0x07
 const T_BLOCK = 0x08
 const T_REJECT = 0x09
 const T_PEERS = 0x0a
+const T_CORRUPT = 0x0b
 const T_DATA_CHANNEL = 0x0c
 /** DATA_CHANNEL grant: token and TLS pre-shared key */
 const GRANT_BYTES = 32
 
-const INDEX_TYPES: Record<number, 'have' | 'request' | 'cancel' | 'reject'> = { [T_HAVE]: 'have', [T_REQUEST]: 'request', [T_CANCEL]: 'cancel', [T_REJECT]: 'reject' }
-const TYPE_CODES = { have: T_HAVE, request: T_REQUEST, cancel: T_CANCEL, reject: T_REJECT }
+type IndexType = 'have' | 'request' | 'cancel' | 'reject' | 'corrupt'
+const INDEX_TYPES: Record<number, IndexType> = { [T_HAVE]: 'have', [T_REQUEST]: 'request', [T_CANCEL]: 'cancel', [T_REJECT]: 'reject', [T_CORRUPT]: 'corrupt' }
+const TYPE_CODES = { have: T_HAVE, request: T_REQUEST, cancel: T_CANCEL, reject: T_REJECT, corrupt: T_CORRUPT }
+const PEERS_MAX_BODY = 2 + MAX_PEERS * (2 + MAX_PEER_ID_BYTES + MAX_ADDRS_PER_PEER * (2 + MAX_ADDR_BYTES))
+
+/**
+ * Largest frame body (type byte + payload) of each message type, given the
+ * block and manifest limits in force; 0 for a type that is not accepted
+ */
+export function maxFrameBody (type: number, maxBlock: number, maxManifest: number): number {
+  switch (type) {
+    case T_HELLO: return 2 + MAX_CID_BYTES
+    case T_MANIFEST_REQUEST: return 1
+    case T_MANIFEST: return maxManifest > 0 ? 3 + MAX_SIGNATURE_BYTES + maxManifest : 0
+    case T_BITFIELD: return 5 + Math.ceil(MAX_BLOCKS / 8)
+    case T_HAVE: case T_REQUEST: case T_CANCEL: case T_REJECT: case T_CORRUPT: return 5
+    case T_BLOCK: return 5 + maxBlock
+    case T_PEERS: return PEERS_MAX_BODY
+    case T_DATA_CHANNEL: return 4 + 2 * GRANT_BYTES
+    default: return 0
+  }
+}
 
 function bad (why: string): never {
   throw new WireDecodeError(`invalid message: ${why}`)
@@ -138,7 +171,7 @@ export function encode (msg: Message): Uint8Array[] {
     case 'bitfield':
       if (msg.count < 1 || msg.count > MAX_BLOCKS || msg.bits.length !== Math.ceil(msg.count / 8)) throw new RangeError('bitfield size mismatch')
       return frame(T_BITFIELD, [u32(msg.count), msg.bits])
-    case 'have': case 'request': case 'cancel': case 'reject':
+    case 'have': case 'request': case 'cancel': case 'reject': case 'corrupt':
       checkIndex(msg.index)
       return frame(TYPE_CODES[msg.type], [u32(msg.index)])
     case 'block': {
@@ -216,7 +249,7 @@ function decodeBody (body: Uint8ArrayList, maxBlock: number, maxManifest: number
       if (spare > 0 && (bits[bits.length - 1] & ((1 << spare) - 1)) !== 0) bad('BITFIELD spare bits set')
       return { type: 'bitfield', count, bits }
     }
-    case T_HAVE: case T_REQUEST: case T_CANCEL: case T_REJECT: {
+    case T_HAVE: case T_REQUEST: case T_CANCEL: case T_REJECT: case T_CORRUPT: {
       if (len !== 4) bad('index message length')
       const index = view().getUint32(0)
       if (index >= MAX_BLOCKS) bad('block index out of range')
@@ -276,14 +309,22 @@ function decodeBody (body: Uint8ArrayList, maxBlock: number, maxManifest: number
   }
 }
 
-/** Incremental decoder with bounded buffering; see SPEC.md for the bounds */
+/**
+ * Incremental decoder with bounded buffering; see SPEC.md for the bounds.
+ * A frame's length is checked against the largest its type allows as soon as
+ * the length prefix and the type byte are in, before the body is buffered.
+ */
 export function createDecoder (limits: DecoderLimits = {}): Decoder {
-  const maxBlock = limits.maxBlockSize ?? MAX_BLOCK_SIZE
-  const maxManifest = limits.maxManifestBytes ?? MAX_MANIFEST_BYTES
-  const maxFrame = Math.max(5 + maxBlock, 3 + MAX_SIGNATURE_BYTES + maxManifest, 5 + Math.ceil(MAX_BLOCKS / 8), 2 + MAX_PEERS * (2 + MAX_PEER_ID_BYTES + MAX_ADDRS_PER_PEER * (2 + MAX_ADDR_BYTES)))
   const buf = new Uint8ArrayList()
   let want = -1 // body length of the frame being read, -1 while reading its varint
   let headerLen = 0
+  let checked = false // the body length was checked against its type's bound
+
+  const maxBlock = (): number => limits.maxBlockSize ?? MAX_BLOCK_SIZE
+  const maxManifest = (): number => limits.maxManifestBytes ?? MAX_MANIFEST_BYTES
+  const largest = (): number => limits.helloOnly === true
+    ? maxFrameBody(T_HELLO, 0, 0)
+    : Math.max(5 + maxBlock(), maxFrameBody(T_MANIFEST, 0, maxManifest()), 5 + Math.ceil(MAX_BLOCKS / 8), PEERS_MAX_BODY)
 
   const readVarint = (): boolean => {
     let n = 0
@@ -292,14 +333,24 @@ export function createDecoder (limits: DecoderLimits = {}): Decoder {
       const b = buf.get(i)
       n += (b & 0x7f) * 2 ** (7 * i)
       if ((b & 0x80) === 0) {
-        if (n < 1 || n > maxFrame) bad(`frame length ${n} out of bounds`)
+        if (n < 1 || n > largest()) bad(`frame length ${n} out of bounds`)
         want = n
         headerLen = i + 1
+        checked = false
         return true
       }
     }
     if (buf.byteLength >= 5) bad('length prefix longer than 5 bytes')
     return false
+  }
+
+  const checkType = (): void => {
+    const type = buf.get(headerLen)
+    if (limits.helloOnly === true && type !== T_HELLO) bad('the first message must be HELLO')
+    const max = maxFrameBody(type, maxBlock(), maxManifest())
+    if (max === 0) bad(`type 0x${type.toString(16)} not accepted here`)
+    if (want > max) bad(`frame of ${want} bytes too large for type 0x${type.toString(16)} (at most ${max})`)
+    checked = true
   }
 
   return {
@@ -308,11 +359,15 @@ export function createDecoder (limits: DecoderLimits = {}): Decoder {
     },
     next () {
       if (want < 0 && !readVarint()) return undefined
+      if (!checked) {
+        if (buf.byteLength <= headerLen) return undefined
+        checkType()
+      }
       if (buf.byteLength < headerLen + want) return undefined
       const body = buf.sublist(headerLen, headerLen + want)
       buf.consume(headerLen + want)
       want = -1
-      return decodeBody(body, maxBlock, maxManifest)
+      return decodeBody(body, maxBlock(), maxManifest())
     },
     get buffered () { return buf.byteLength }
   }

@@ -13,21 +13,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { CLI_ENTRY, NODE_FLAGS, startCli, stopAll } from '../../src/demo/processes.js'
 import { generateSwarmKey } from '../../src/net/swarm-key.js'
-import { waitFor } from './helpers.js'
+import { precache, waitFor } from './helpers.js'
+import type { Run } from './helpers.js'
 
-interface Run { code: number | null, stderr: string }
-
-/** Runs precache to its end (as user nobody when `asNobody` and we are root) */
-async function precache (args: string[], asNobody = false): Promise<Run> {
-  const ids = asNobody && process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {}
-  const proc = spawn(process.execPath, [...NODE_FLAGS, CLI_ENTRY, ...args], { stdio: ['ignore', 'ignore', 'pipe'], ...ids })
-  let stderr = ''
-  proc.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
-  const killer = setTimeout(() => { proc.kill('SIGKILL') }, 60_000)
-  const code = await new Promise<number | null>(resolve => { proc.once('exit', c => { resolve(c) }) })
-  clearTimeout(killer)
-  return { code, stderr }
-}
 
 async function setup (): Promise<{ dir: string, key: string, images: string }> {
   const dir = await mkdtemp(join(tmpdir(), 'pc-startup-'))

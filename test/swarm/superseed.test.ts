@@ -63,3 +63,19 @@ test('a peer without progress is fed the rarest block it lacks', t => {
   t.is(offers.get('b')?.length, 1, 'starving b gets one block from the seeder')
   t.is(s.sentCounts[0] + s.sentCounts[1] + s.sentCounts[2], 3)
 })
+
+test('enforced: a neighbour may be sent only blocks offered to it, or sent and not yet confirmed', t => {
+  const { offers, s } = harness(10, 2)
+  s.addPeer('a')
+  s.addPeer('b')
+  const mine = offers.get('a') as number[]
+  const theirs = offers.get('b') as number[]
+  t.true(mine.every(i => s.mayServe('a', i)))
+  t.false(theirs.some(i => s.mayServe('a', i)), 'blocks offered to another neighbour')
+  t.false(s.mayServe('a', 9), 'a block never offered')
+  t.false(s.mayServe('nobody', mine[0]), 'an unknown neighbour')
+  s.uploaded('a', mine[0])
+  t.true(s.mayServe('a', mine[0]), 'a re-request before the HAVE')
+  s.remoteHave('a', mine[0])
+  t.false(s.mayServe('a', mine[0]), 'confirmed: it holds the block')
+})

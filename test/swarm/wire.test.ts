@@ -27,6 +27,7 @@ const samples: Message[] = [
   { type: 'request', index: 1048575 },
   { type: 'cancel', index: 42 },
   { type: 'reject', index: 7 },
+  { type: 'corrupt', index: 9 },
   { type: 'block', index: 3, data: new Uint8Array(70000).fill(5) },
   { type: 'data-channel', encryption: 'tls', port: 0 },
   { type: 'data-channel', encryption: 'none', port: 4101, grant: { token: new Uint8Array(32).fill(1), secret: new Uint8Array(32).fill(2) } },
@@ -95,6 +96,43 @@ test('a block above the negotiated block size is refused', t => {
   t.throws(() => d.next(), { instanceOf: WireDecodeError })
 })
 
+const varint = (n: number): number[] => {
+  const out: number[] = []
+  while (n >= 0x80) { out.push((n & 0x7f) | 0x80); n = Math.floor(n / 128) }
+  out.push(n)
+  return out
+}
+
+test('the first message of a stream: only a HELLO, and a longer length prefix is refused before any body arrives', t => {
+  // the attack of issue 11: the largest prefix the old decoder allowed
+  const d = createDecoder({ helloOnly: true })
+  d.push(Uint8Array.from(varint(33_620_483)))
+  t.throws(() => d.next(), { instanceOf: WireDecodeError })
+  const e = createDecoder({ helloOnly: true })
+  e.push(concat(encode({ type: 'have', index: 1 })))
+  t.throws(() => e.next(), { instanceOf: WireDecodeError }, 'another type first')
+  const limits = { helloOnly: true }
+  const f = createDecoder(limits)
+  f.push(concat(encode(samples[0])))
+  t.is(f.next()?.type, 'hello')
+  limits.helloOnly = false
+  f.push(concat(encode({ type: 'have', index: 1 })))
+  t.is(f.next()?.type, 'have', 'after the handshake the session widens the limits')
+})
+
+test('each message type has its own largest frame, checked at the type byte', t => {
+  // a HAVE claiming 1 MiB, and a MANIFEST where none is accepted, fail with 2 bytes of body buffered
+  const d = createDecoder({ maxBlockSize: 1024 * 1024 })
+  d.push(Uint8Array.from([...varint(1024 * 1024), 0x05]))
+  t.throws(() => d.next(), { instanceOf: WireDecodeError })
+  const m = createDecoder({ maxBlockSize: 1024 * 1024, maxManifestBytes: 0 })
+  m.push(Uint8Array.from([...varint(1000), 0x03]))
+  t.throws(() => m.next(), { instanceOf: WireDecodeError })
+  const b = createDecoder({ maxBlockSize: 1024 * 1024 })
+  b.push(Uint8Array.from([...varint(5 + 1024 * 1024 + 1), 0x08]))
+  t.throws(() => b.next(), { instanceOf: WireDecodeError }, 'a BLOCK one byte above the block size')
+})
+
 test('the encoder refuses messages outside the bounds (programming errors)', t => {
   t.throws(() => encode({ type: 'block', index: 0, data: new Uint8Array(MAX_BLOCK_SIZE + 1) }), { instanceOf: RangeError })
   t.throws(() => encode({ type: 'have', index: -1 }), { instanceOf: RangeError })
@@ -129,7 +167,7 @@ const arbMessage: fc.Arbitrary<Message> = fc.oneof(
     if (spare > 0) b[b.length - 1] &= 0xff << spare
     return { type: 'bitfield' as const, count, bits: b }
   })),
-  fc.record({ type: fc.constantFrom('have' as const, 'request' as const, 'cancel' as const, 'reject' as const), index: fc.integer({ min: 0, max: (1 << 20) - 1 }) }),
+  fc.record({ type: fc.constantFrom('have' as const, 'request' as const, 'cancel' as const, 'reject' as const, 'corrupt' as const), index: fc.integer({ min: 0, max: (1 << 20) - 1 }) }),
   fc.record({ type: fc.constant('block' as const), index: fc.integer({ min: 0, max: 1000 }), data: fc.uint8Array({ minLength: 1, maxLength: 3000 }) }),
   fc.record({ type: fc.constant('peers' as const), peers: fc.array(fc.record({ id: fc.uint8Array({ minLength: 1, maxLength: 40 }), addrs: fc.array(fc.uint8Array({ minLength: 1, maxLength: 30 }), { maxLength: 8 }) }), { maxLength: 5 }) }),
   fc.record({ type: fc.constant('data-channel' as const), encryption: fc.constantFrom('tls' as const, 'none' as const), port: fc.integer({ min: 0, max: 65535 }) }),
