@@ -219,11 +219,9 @@ export function createSimSwarm (loop: EventLoop, net: FlowNetwork, p: SwarmParam
     })
   }
 
-  const onPeers = (h: Host, ids: number[]): void => {
-    if (h.seeder) return
-    for (const id of ids) if (id !== h.id && !h.known.has(id)) h.known.set(id, -Infinity)
-    if (h.have.full()) return
-    const dials = chooseDials(ids.map(String), {
+  /** dials candidates as engine.ts does: within the neighbour limit, dials in progress counted */
+  const dialSome = (h: Host, candidates: string[]): void => {
+    const dials = chooseDials(candidates, {
       localId: h.key,
       neighbours: h.sessions.size,
       dialling: h.dialling.size,
@@ -231,6 +229,13 @@ export function createSimSwarm (loop: EventLoop, net: FlowNetwork, p: SwarmParam
       busy: id => h.sessions.has(Number(id)) || h.dialling.has(Number(id))
     })
     for (const id of dials) dial(h, Number(id))
+  }
+
+  const onPeers = (h: Host, ids: number[]): void => {
+    if (h.seeder) return
+    for (const id of ids) if (id !== h.id && !h.known.has(id)) h.known.set(id, -Infinity)
+    if (h.have.full()) return
+    dialSome(h, ids.map(String))
   }
 
   const deliver = (h: Host, from: number, msg: Msg): void => {
@@ -294,14 +299,7 @@ export function createSimSwarm (loop: EventLoop, net: FlowNetwork, p: SwarmParam
   const maintain = (h: Host): void => {
     if (h.seeder || h.have.full() || !h.online) return
     const candidates = [...h.known].filter(([id, last]) => loop.now * 1000 - last * 1000 >= reconnectInterval(h.sessions.size) && hosts[id] != null).map(([id]) => String(id))
-    const dials = chooseDials(samplePeers(candidates, candidates.length, p.random), {
-      localId: h.key,
-      neighbours: h.sessions.size,
-      dialling: h.dialling.size,
-      maxNeighbours: p.maxNeighbours,
-      busy: id => h.sessions.has(Number(id)) || h.dialling.has(Number(id))
-    })
-    for (const id of dials) dial(h, Number(id))
+    dialSome(h, samplePeers(candidates, candidates.length, p.random))
   }
 
   const swarm: Swarm = {

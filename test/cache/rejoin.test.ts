@@ -37,7 +37,8 @@ test('after a seeder restart and a peer restart, a wiped host gets most bytes fr
   if (s == null) throw new Error('the wiped host has no status for the image')
   const sent = ((await seederStatus(c))?.sentBytes ?? 0) - before
   t.log(`wiped host: ${s.fromPeers / MiB} MiB from peers, ${s.fromSeeders / MiB} MiB from the seeder; the seeder sent ${sent / MiB} MiB`)
-  t.is(s.fromPeers + s.fromSeeders, size)
+  // every byte arrived (endgame may fetch a block twice, so more is allowed; waitCached checked the whole image)
+  t.true(s.fromPeers + s.fromSeeders >= size, 'the whole image arrived')
   t.true(s.fromPeers > s.fromSeeders, 'most bytes came from peers')
   t.true(sent < size / 2, 'the restarted seeder sent less than half the image')
 })
