@@ -51,7 +51,7 @@ test('the seeder gone for good mid-transfer: the peers finish from each other', 
 })
 
 test('corrupt bytes in a .part while the peer is down: the block is fetched again, nothing corrupt placed', async t => {
-  const c = await newCluster('f-part', { peerArgs: ['--download-rate', '3MiB/s'] })
+  const c = await newCluster('f-part', { peerArgs: ['--download-rate', '1MiB/s'] })
   t.teardown(async () => { await c.stop(); await rm(c.dir, { recursive: true, force: true }) })
   const sha = await writeRandomImage(join(c.imagesDir, 'img-p'), 12 * MiB)
   await c.startSeeder()
