@@ -53,6 +53,13 @@ function start (): Worker[] {
   return ws
 }
 
+/** Stops the pool's threads (a later hash starts them again); for tests and clean shutdowns */
+export async function closeHashPool (): Promise<void> {
+  const ws = workers
+  workers = undefined
+  if (ws != null) await Promise.all(ws.map(async w => await w.terminate()))
+}
+
 /** A buffer the hash pool can read in place */
 export function sharedBuffer (size: number): Buffer {
   return Buffer.from(new SharedArrayBuffer(size))

@@ -3,7 +3,10 @@ import { createHash, randomBytes } from 'node:crypto'
 import { open, mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { sha256Shared, sharedBuffer } from '../../src/util/hash-pool.js'
+import { closeHashPool, sha256Shared, sharedBuffer } from '../../src/util/hash-pool.js'
+
+// the pool's threads are unref'd, yet under ava's TAP reporter the test process did not exit while they ran
+test.after.always(async () => { await closeHashPool() })
 
 test('worker-thread SHA-256 of shared buffers equals createHash, for many buffers at once and for views', async t => {
   const bufs = Array.from({ length: 12 }, (_, i) => { const b = sharedBuffer(70_000 + i); randomBytes(b.length).copy(b); return b })
