@@ -25,7 +25,7 @@ function fmt (r: RegionResult): string {
   return `last ${r.lastSeconds.toFixed(2)} s = ${r.lastOverBound.toFixed(3)}× T* (${r.boundSeconds.toFixed(2)} s), p50 ${r.p50OverBound.toFixed(3)}×, ` +
     `origin egress ${r.originEgressOverSize.toFixed(3)} F, seeder sessions peak ${r.seederPeakSessions} (max_block_peers ${r.maxBlockPeers}), ` +
     `seeder contacted by ${r.seederContacts}, first-pass repeats ${r.firstPassRepeats}, peer sessions peak ${r.peerPeakSessions}, ` +
-    `complete ${String(r.allComplete)} [${r.events} events, ${r.wallSeconds.toFixed(1)} s wall]`
+    `complete ${String(r.allComplete)} [${r.events} events, ${r.recomputations} rate recomputations over ${r.refilledPerRecomputation.toFixed(0)} flows on average, ${r.wallSeconds.toFixed(1)} s wall]`
 }
 
 interface Measured { scenario: string, method: string, lastOverBound: number, p50OverBound: number, originEgressOverSize: number, hosts: number, rateMbit: number, originRateMbit: number, sizeBytes: number, hostSeconds: number[], processCpu?: { userSeconds: number, systemSeconds: number } }
@@ -83,6 +83,10 @@ export async function main (argv: string[]): Promise<void> {
       'max-block-peers': { type: 'string' },
       'max-neighbours': { type: 'string' },
       quantum: { type: 'string' },
+      'upload-slots': { type: 'string' },
+      'seeder-slots': { type: 'string' },
+      lookahead: { type: 'string' },
+      'request-budget': { type: 'string' },
       seed: { type: 'string', default: '1' },
       validate: { type: 'boolean', default: false },
       runs: { type: 'string', default: 'docs/bench/runs.jsonl' },
@@ -117,6 +121,10 @@ export async function main (argv: string[]): Promise<void> {
     maxBlockPeers: values['max-block-peers'] != null ? num(values['max-block-peers'], 'max-block-peers', 1, 100_000) : undefined,
     maxNeighbours: values['max-neighbours'] != null ? num(values['max-neighbours'], 'max-neighbours', 1, 1000) : undefined,
     quantum: values.quantum != null ? num(values.quantum, 'quantum', 0, 1) : undefined,
+    uploadSlots: values['upload-slots'] != null ? num(values['upload-slots'], 'upload-slots', 1, 1000) : undefined,
+    seederSlots: values['seeder-slots'] != null ? num(values['seeder-slots'], 'seeder-slots', 1, 1000) : undefined,
+    requestBudget: values['request-budget'] != null ? num(values['request-budget'], 'request-budget', 1, 10000) : undefined,
+    lookahead: values.lookahead != null ? num(values.lookahead, 'lookahead', 1, 10000) : undefined,
     seed: num(values.seed, 'seed', 0, 2 ** 31)
   }
   if (init.originRate <= 0) throw new PrecacheError('--origin-rate must be above 0')

@@ -35,6 +35,9 @@ export interface RegionInit {
   maxNeighbours?: number
   requestsPerPeer?: number
   uploadSlots?: number
+  seederSlots?: number
+  lookahead?: number
+  requestBudget?: number
   maxQueuedUploads?: number
   /** rate recomputation quantum, seconds (0 = exact). @default 0.002 */
   quantum?: number
@@ -65,6 +68,8 @@ export interface RegionResult {
   duplicateOverSize: number
   events: number
   recomputations: number
+  /** flows refilled per recomputation, on average (the touched component) */
+  refilledPerRecomputation: number
   wallSeconds: number
   hostSeconds: number[]
 }
@@ -106,6 +111,9 @@ export function runRegion (r: RegionInit): RegionResult {
     random,
     uploadSlots: r.uploadSlots ?? 1000,
     maxQueuedUploads: r.maxQueuedUploads ?? 1e9,
+    seederSlots: r.seederSlots,
+    lookahead: r.lookahead,
+    requestBudget: r.requestBudget,
     shared
   })
   const seeder = swarm.addHost(true, net.addResource(r.originRate * eff), net.addResource(r.originRate * eff))
@@ -160,6 +168,7 @@ export function runRegion (r: RegionInit): RegionResult {
     duplicateOverSize: peers.reduce((s, p) => s + p.duplicateBytes, 0) / r.sizeBytes,
     events: loop.events,
     recomputations: net.recomputations,
+    refilledPerRecomputation: net.refilled / Math.max(1, net.recomputations),
     wallSeconds: (performance.now() - wallStart) / 1000,
     hostSeconds: secs
   }

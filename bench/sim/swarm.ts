@@ -32,6 +32,11 @@ export interface SwarmParams {
   maxQueuedUploads: number
   /** resources every flow also crosses (a shared CPU) */
   shared: number[]
+  /** super-seeder offers outstanding in total (undefined: its default) */
+  lookahead?: number
+  requestBudget?: number
+  /** upload slots of the seeder (undefined: uploadSlots) */
+  seederSlots?: number
 }
 
 type Msg =
@@ -102,7 +107,7 @@ export function createSimSwarm (loop: EventLoop, net: FlowNetwork, p: SwarmParam
     loop.after(p.latency, () => { deliver(hosts[to], from.id, msg) })
   }
 
-  const limitFor = (h: Host): number => requestLimit(p.requestsPerPeer, h.sessions.size)
+  const limitFor = (h: Host): number => requestLimit(p.requestsPerPeer, h.sessions.size, p.requestBudget)
 
   const pump = (h: Host, s: Session): void => {
     const picker = h.picker
@@ -117,9 +122,11 @@ export function createSimSwarm (loop: EventLoop, net: FlowNetwork, p: SwarmParam
   }
 
   /** a session with queued requests gets one of the host's upload slots, or waits for one */
+  const slotsOf = (h: Host): number => h.seeder ? (p.seederSlots ?? p.uploadSlots) : p.uploadSlots
+
   const startUpload = (h: Host, s: Session): void => {
     if (s.flow >= 0 || s.uploads.length === 0 || !s.open) return
-    if (h.activeUploads >= p.uploadSlots) { if (!h.waiting.includes(s)) h.waiting.push(s); return }
+    if (h.activeUploads >= slotsOf(h)) { if (!h.waiting.includes(s)) h.waiting.push(s); return }
     h.activeUploads++
     const to = hosts[s.remote]
     const onDone = (flow: number): void => {
@@ -139,7 +146,7 @@ export function createSimSwarm (loop: EventLoop, net: FlowNetwork, p: SwarmParam
   }
 
   const releaseSlot = (h: Host): void => {
-    while (h.activeUploads < p.uploadSlots && h.waiting.length > 0) {
+    while (h.activeUploads < slotsOf(h) && h.waiting.length > 0) {
       const next = h.waiting.shift() as Session
       if (next.open && next.flow < 0 && next.uploads.length > 0) startUpload(h, next)
     }
@@ -334,6 +341,7 @@ export function createSimSwarm (loop: EventLoop, net: FlowNetwork, p: SwarmParam
         for (let i = 0; i < n; i++) h.have.set(i)
         h.ss = createSuperSeeder({
           blockCount: n,
+          lookahead: p.lookahead,
           now: loop.nowMs,
           offer: (peer, index) => { if (h.sessions.has(Number(peer))) send(h, Number(peer), { t: 'have', i: index }) }
         })

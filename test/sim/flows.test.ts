@@ -1,6 +1,7 @@
 import test from 'ava'
 import { createEventLoop } from '../../bench/sim/events.js'
-import { createFlowNetwork, maxMinRates } from '../../bench/sim/flows.js'
+import { createFlowNetwork, maxMinRates, MaxMinSolver } from '../../bench/sim/flows.js'
+import { seededRandom } from '../../bench/sim/region.js'
 
 const close = (a: number[], b: number[]): boolean => a.length === b.length && a.every((x, i) => Math.abs(x - b[i]) < 1e-9)
 
@@ -67,4 +68,39 @@ test('flow network: an aborted flow never completes and its capacity goes to the
   // 1 s at 1 B/s (3 B left), then 2 B/s: 1.5 s more
   t.false(aborted)
   t.true(Math.abs(end - 2.5) < 1e-9)
+})
+
+test('max-min: the incremental solver gives the rates of a full recomputation after every change', t => {
+  const random = seededRandom(7)
+  // 12 hosts (uplink, downlink), one uplink unconstrained, plus a shared CPU some flows cross
+  const caps = Array.from({ length: 25 }, (_, r) => r === 3 ? Infinity : 1 + Math.floor(random() * 20))
+  const solver = new MaxMinSolver()
+  for (const c of caps) solver.addResource(c)
+  const flows = new Map<number, number[]>()
+  let next = 0
+  let compared = 0
+  let partial = 0
+  for (let step = 0; step < 400; step++) {
+    if (flows.size > 0 && random() < 0.45) {
+      const ids = [...flows.keys()]
+      const f = ids[Math.floor(random() * ids.length)]
+      solver.remove(f)
+      flows.delete(f)
+    } else {
+      const from = Math.floor(random() * 12)
+      const to = (from + 1 + Math.floor(random() * 11)) % 12
+      const path = [2 * from, 2 * to + 1, ...(random() < 0.1 ? [24] : [])]
+      const f = next++
+      solver.add(f, path)
+      flows.set(f, path)
+    }
+    solver.solve()
+    if (solver.component.length < flows.size) partial++
+    const ids = [...flows.keys()]
+    const expected = maxMinRates(caps, ids.map(f => flows.get(f) as number[]))
+    ids.forEach((f, i) => { if (Math.abs(solver.rates[f] - expected[i]) > 1e-9) t.fail(`step ${step}: flow ${f} at ${solver.rates[f]}, expected ${expected[i]}`) })
+    compared += ids.length
+  }
+  t.true(compared > 1000)
+  t.true(partial > 0, 'some changes touched only part of the network')
 })
