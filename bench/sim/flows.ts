@@ -37,6 +37,10 @@ export class MaxMinSolver {
   private res = new Int32Array(256 * WIDTH).fill(-1)
   private where = new Int32Array(256 * WIDTH)
   readonly rates: number[] = []
+  /** a flow's own ceiling (a TCP window over its round trip), Infinity = none */
+  readonly limits: number[] = []
+  /** the resource whose fair share froze the flow at the last fill, -1 = its own limit */
+  readonly frozenAt: number[] = []
   private live: Uint8Array = new Uint8Array(256)
   private dirty: number[] = []
   private epoch = 1
@@ -76,7 +80,23 @@ export class MaxMinSolver {
     }
     this.live[f] = 1
     this.rates[f] = 0
+    this.limits[f] = Infinity
   }
+
+  /** caps one flow's rate (it is filled again at the next `solve`) */
+  setLimit (f: number, limit: number): void {
+    if (this.limits[f] === limit) return
+    this.limits[f] = limit
+    for (let k = 0; k < WIDTH; k++) { const r = this.res[f * WIDTH + k]; if (r >= 0) { this.touch(r); return } }
+  }
+
+  /** flows crossing resource `r` now */
+  flowsOn (r: number): readonly number[] { return this.adj[r] }
+  capacity (r: number): number { return this.caps[r] }
+  /** resource k (0…) of flow f, -1 when none */
+  resourceOf (f: number, k: number): number { return k < WIDTH ? this.res[f * WIDTH + k] : -1 }
+  /** marks every resource touched: the next `solve` fills everything again */
+  touchAll (): void { for (let r = 0; r < this.caps.length; r++) this.touch(r) }
 
   remove (f: number): void {
     if (this.live[f] !== 1) return
@@ -136,28 +156,41 @@ export class MaxMinSolver {
         for (let k = 0; k < WIDTH; k++) { const r2 = this.res[f * WIDTH + k]; if (r2 >= 0 && this.caps[r2] !== Infinity) visit(r2) }
       }
     }
-    // progressive filling over the component; flowSeen = -e marks a frozen flow
-    const { left, cnt, heap, res, caps, rates } = this
+    // progressive filling over the component; flowSeen = -e marks a frozen
+    // flow; heap ids: 2r a resource's fair share, 2f+1 a flow's own limit
+    const { left, cnt, heap, res, caps, rates, limits } = this
     for (const r of queue) {
       cnt[r] = this.adj[r].length
       left[r] = caps[r]
-      if (cnt[r] > 0) heap.set(r, left[r] / cnt[r])
+      if (cnt[r] > 0) heap.set(2 * r, left[r] / cnt[r])
+    }
+    for (const f of comp) if (limits[f] !== Infinity) heap.set(2 * f + 1, limits[f])
+    const freeze = (f: number, share: number, at: number): void => {
+      this.flowSeen[f] = -e
+      rates[f] = share
+      this.frozenAt[f] = at
+      for (let j = 0; j < WIDTH; j++) {
+        const r2 = res[f * WIDTH + j]
+        if (r2 < 0 || r2 === at || caps[r2] === Infinity) continue
+        left[r2] -= share
+        cnt[r2]--
+        if (cnt[r2] > 0) heap.set(2 * r2, Math.max(0, left[r2]) / cnt[r2]); else heap.delete(2 * r2)
+      }
     }
     while (heap.size > 0) {
-      const r = heap.pop()
+      const id = heap.pop()
+      if ((id & 1) === 1) {
+        const f = id >> 1
+        if (this.flowSeen[f] !== -e) freeze(f, limits[f], -1)
+        continue
+      }
+      const r = id >> 1
       if (cnt[r] <= 0) continue
       const share = Math.max(0, left[r] / cnt[r])
       for (const f of this.adj[r]) {
         if (this.flowSeen[f] === -e) continue
-        this.flowSeen[f] = -e
-        rates[f] = share
-        for (let j = 0; j < WIDTH; j++) {
-          const r2 = res[f * WIDTH + j]
-          if (r2 < 0 || r2 === r || caps[r2] === Infinity) continue
-          left[r2] -= share
-          cnt[r2]--
-          if (cnt[r2] > 0) heap.set(r2, Math.max(0, left[r2]) / cnt[r2]); else heap.delete(r2)
-        }
+        heap.delete(2 * f + 1)
+        freeze(f, share, r)
       }
       cnt[r] = 0
     }
@@ -193,25 +226,60 @@ export function maxMinRates (capacities: ArrayLike<number>, flows: number[][]): 
 export type FlowDone = (flow: number, now: number) => void
 
 export interface FlowNetwork {
-  /** a resource of `capacity` bytes/s (Infinity = unconstrained); returns its index */
-  addResource: (capacity: number) => number
+  /**
+   * a resource of `capacity` bytes/s (Infinity = unconstrained); returns its
+   * index. A `link` has a FIFO queue (window model).
+   */
+  addResource: (capacity: number, link?: boolean) => number
+  /** queueing delay a message crossing this link waits now, seconds (0 without the window model) */
+  delay: (resource: number) => number
   setCapacity: (resource: number, capacity: number) => void
-  /** starts a flow over `resources` carrying `bytes`; `done` fires when the last byte is sent */
-  start: (resources: number[], bytes: number, done: FlowDone) => number
+  /**
+   * starts a flow over `resources` carrying `bytes`; `done` fires when the
+   * last byte is sent. `back`: the links its acknowledgements and window
+   * updates cross (window model: their queues lengthen its round trip)
+   */
+  start: (resources: number[], bytes: number, done: FlowDone, back?: number[]) => number
   /** from inside `done`: the same flow goes on with `bytes` more (keeps its rate) */
   next: (flow: number, bytes: number, done: FlowDone) => void
   /** ends a flow early (a host went away); its `done` never fires */
   abort: (flow: number) => void
   rate: (flow: number) => number
+  /** seconds until the flow's current transfer ends at its present rate (Infinity while it has none) */
+  eta: (flow: number) => number
   readonly active: number
   readonly recomputations: number
   /** flows whose rate was recomputed, summed over all recomputations */
   readonly refilled: number
 }
 
-export function createFlowNetwork (loop: EventLoop, init: { quantum?: number } = {}): FlowNetwork {
+export interface FlowNetworkInit {
+  /** rates are recomputed at most this often, seconds (0 = at every change). @default 0 */
+  quantum?: number
+  /**
+   * Bytes a flow keeps unacknowledged (a stream's flow-control window);
+   * Infinity = no window model. With a window, a saturated link queues the
+   * windows of the flows it holds back, FIFO: that queue delays every flow
+   * and message crossing the link, and a flow whose round trip crosses
+   * another link's queue is held to window / round trip. @default Infinity
+   */
+  window?: number
+  /** round trip without queueing, seconds (window model only). @default 0.001 */
+  baseRtt?: number
+}
+
+export function createFlowNetwork (loop: EventLoop, init: FlowNetworkInit = {}): FlowNetwork {
   const quantum = init.quantum ?? 0
+  const window = init.window ?? Infinity
+  const baseRtt = init.baseRtt ?? 0.001
   const solver = new MaxMinSolver()
+  /** queueing delay of each link resource (window model), seconds */
+  const delays: number[] = []
+  const queued: boolean[] = []
+  /** the resource that held each flow back when it last was (its own limit does not count) */
+  const bottleneck: number[] = []
+  /** links of each flow's return path */
+  const backs: Array<readonly number[]> = []
   let slots = 0
   const remaining: number[] = []
   /** rate the flow drains at since `last` (the solver's may be newer) */
@@ -232,10 +300,42 @@ export function createFlowNetwork (loop: EventLoop, init: { quantum?: number } =
     if (rates[f] > 0) finish.set(f, last[f] + remaining[f] / rates[f]); else finish.delete(f)
   }
 
+  /**
+   * Window model: each saturated link queues the windows of the flows it
+   * holds back; a flow is held to its window over the queues of the other
+   * links it crosses (its own bottleneck's queue is its own backlog)
+   */
+  const applyWindows = (): void => {
+    for (let r = 0; r < solver.resources; r++) {
+      if (!queued[r]) continue
+      const flows = solver.flowsOn(r)
+      let sum = 0
+      let held = 0
+      for (const f of flows) { sum += solver.rates[f]; if (bottleneck[f] === r) held++ }
+      const target = sum >= 0.98 * solver.capacity(r) ? held * window / solver.capacity(r) : 0
+      delays[r] = ((delays[r] ?? 0) + target) / 2
+    }
+    for (const f of liveFlows()) {
+      let rtt = baseRtt
+      for (let k = 0; k < 3; k++) { const r = solver.resourceOf(f, k); if (r >= 0 && r !== bottleneck[f] && queued[r]) rtt += delays[r] }
+      for (const r of backs[f] ?? []) if (queued[r]) rtt += delays[r]
+      solver.setLimit(f, window / rtt)
+    }
+    solver.touchAll()
+  }
+
+  const liveFlows = (): number[] => { const out: number[] = []; for (let f = 0; f < slots; f++) if (dones[f] !== undefined) out.push(f); return out }
+
   const recompute = (now: number): void => {
     dirtyAt = Infinity
     recomputations++
+    if (window !== Infinity) applyWindows()
     solver.solve()
+    if (window !== Infinity) {
+      for (const f of solver.component) if (solver.frozenAt[f] >= 0) bottleneck[f] = solver.frozenAt[f]
+      // the queues evolve with the rates: look again one quantum later
+      if (active > 0) dirtyAt = now + Math.max(quantum, 0.001)
+    }
     refilled += solver.component.length
     for (const f of solver.component) {
       const r = solver.rates[f]
@@ -274,11 +374,14 @@ export function createFlowNetwork (loop: EventLoop, init: { quantum?: number } =
   })
 
   return {
-    addResource: (capacity) => solver.addResource(capacity),
+    addResource (capacity, link = false) { const r = solver.addResource(capacity); queued[r] = link; delays[r] = 0; return r },
+    delay: (r) => delays[r] ?? 0,
     setCapacity (r, capacity) { solver.setCapacity(r, capacity); markDirty(loop.now) },
-    start (resources, bytes, done) {
+    start (resources, bytes, done, back = []) {
       const f = free.pop() ?? slots++
       solver.add(f, resources)
+      bottleneck[f] = -1
+      backs[f] = back
       remaining[f] = bytes
       rates[f] = 0
       last[f] = loop.now
@@ -299,6 +402,7 @@ export function createFlowNetwork (loop: EventLoop, init: { quantum?: number } =
       markDirty(loop.now)
     },
     rate: (f) => rates[f] ?? 0,
+    eta: (f) => rates[f] > 0 ? Math.max(0, last[f] + remaining[f] / rates[f] - loop.now) : Infinity,
     get active () { return active },
     get recomputations () { return recomputations },
     get refilled () { return refilled }

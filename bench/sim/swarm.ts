@@ -35,6 +35,12 @@ export interface SwarmParams {
   /** super-seeder offers outstanding in total (undefined: its default) */
   lookahead?: number
   requestBudget?: number
+  /** messages wait behind link queues (the network's window model is on) */
+  queueing?: boolean
+  /** blocks cross the session's message stream: messages wait for the block being sent */
+  headOfLine?: boolean
+  /** that stream's flow-control window, bytes */
+  window?: number
   /** upload slots of the seeder (undefined: uploadSlots) */
   seederSlots?: number
 }
@@ -103,8 +109,24 @@ export function createSimSwarm (loop: EventLoop, net: FlowNetwork, p: SwarmParam
   const sentCounts: Uint32Array[] = []
   let peakSeederSessions = 0
 
+  /** a message waits behind the queues of the sender's uplink and the receiver's downlink (window model; else 0) */
+  const latencyOf = (from: Host, to: Host): number => p.latency + net.delay(from.up) + net.delay(to.down)
+
+  /**
+   * Blocks on the session's own stream (no bulk channel): a message is
+   * written after the block being written to that neighbour (session.ts
+   * chains every write on one outbox)
+   */
+  const behindBlock = (from: Host, to: number): number => {
+    if (p.headOfLine !== true) return 0
+    const s = from.sessions.get(to)
+    if (s == null || s.flow < 0) return 0
+    // the write returns once the block's last bytes fit in the stream's window
+    return Math.min(60, Math.max(0, net.eta(s.flow) - (p.window ?? 0) / net.rate(s.flow)))
+  }
+
   const send = (from: Host, to: number, msg: Msg): void => {
-    loop.after(p.latency, () => { deliver(hosts[to], from.id, msg) })
+    loop.after(latencyOf(from, hosts[to]) + behindBlock(from, to), () => { deliver(hosts[to], from.id, msg) })
   }
 
   const limitFor = (h: Host): number => requestLimit(p.requestsPerPeer, h.sessions.size, p.requestBudget)
@@ -142,7 +164,7 @@ export function createSimSwarm (loop: EventLoop, net: FlowNetwork, p: SwarmParam
       if (s.open && s.uploads.length > 0) h.waiting.push(s)
       releaseSlot(h)
     }
-    s.flow = net.start([h.up, to.down, ...p.shared], blockBytes(s.uploads[0]), onDone)
+    s.flow = net.start([h.up, to.down, ...p.shared], blockBytes(s.uploads[0]), onDone, [to.up, h.down])
   }
 
   const releaseSlot = (h: Host): void => {
@@ -163,7 +185,7 @@ export function createSimSwarm (loop: EventLoop, net: FlowNetwork, p: SwarmParam
     // one event for the whole fan-out (every link has the same latency)
     const to = [...h.sessions.keys()]
     const msg: Msg = { t: 'have', i: index }
-    loop.after(p.latency, () => { for (const r of to) deliver(hosts[r], h.id, msg) })
+    if (p.queueing === true) { for (const r of to) send(h, r, msg) } else loop.after(p.latency, () => { for (const r of to) deliver(hosts[r], h.id, msg) })
     if (h.have.full()) {
       h.picker = undefined
       h.doneAt = loop.now

@@ -104,3 +104,32 @@ test('max-min: the incremental solver gives the rates of a full recomputation af
   t.true(compared > 1000)
   t.true(partial > 0, 'some changes touched only part of the network')
 })
+
+test('max-min: a flow held to its own limit leaves the rest of the link to the others', t => {
+  const s = new MaxMinSolver()
+  const link = s.addResource(10)
+  s.add(0, [link])
+  s.add(1, [link])
+  s.setLimit(0, 2)
+  s.solve()
+  t.true(close([s.rates[0], s.rates[1]], [2, 8]))
+})
+
+test('window model: a flow whose acknowledgements cross a queued link is held to window / round trip', t => {
+  const loop = createEventLoop()
+  const window = 1000
+  const net = createFlowNetwork(loop, { quantum: 0.001, window, baseRtt: 0.001 })
+  const big = net.addResource(1e6, true)
+  const slow = net.addResource(10_000, true)
+  const other = net.addResource(1e6, true)
+  // two flows saturate `slow`: each keeps a window queued there, 2 × 1000 B / 10 kB/s = 0.2 s
+  net.start([big, slow], 1e9, () => {})
+  net.start([big, slow], 1e9, () => {})
+  // this flow crosses only `other`, but its acknowledgements wait in `slow`'s queue
+  const g = net.start([other], 1e12, () => {}, [slow])
+  loop.run(5)
+  t.true(Math.abs(net.delay(slow) - 0.2) < 0.002, `queue ${net.delay(slow)} s`)
+  const expected = window / (0.001 + 0.2)
+  t.true(Math.abs(net.rate(g) / expected - 1) < 0.01, `rate ${net.rate(g)}, expected ${expected}`)
+  t.is(net.delay(other), 0, 'a link that is not full has no queue')
+})
