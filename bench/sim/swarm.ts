@@ -287,7 +287,8 @@ export function createSimSwarm (loop: EventLoop, net: FlowNetwork, p: SwarmParam
         }
         break
       case 'request':
-        if (h.have.get(msg.i) && queued(h) < p.maxQueuedUploads) { s.uploads.push(msg.i); startUpload(h, s) } else send(h, from, { t: 'reject', i: msg.i })
+        // a super-seeder serves only what it offered that neighbour, and records the request (superseed.ts)
+        if (h.have.get(msg.i) && queued(h) < p.maxQueuedUploads && (h.ss?.requested(s.key, msg.i) ?? true)) { s.uploads.push(msg.i); startUpload(h, s) } else send(h, from, { t: 'reject', i: msg.i })
         break
       case 'cancel': {
         // the block being sent (uploads[0] with a flow running) cannot be taken back
