@@ -13,7 +13,7 @@ import { MAX_BLOCKS, MAX_BLOCK_SIZE, MAX_MANIFEST_BYTES } from '../image/limits.
  * understand: nodes tell each other theirs on connect (identify's agent
  * version) and log a mismatch on both sides.
  */
-export const WIRE_VERSION = 2
+export const WIRE_VERSION = 3
 
 /**
  * libp2p protocol id of the block exchange (2.0.0, wire version 2, added
