@@ -1,6 +1,6 @@
 /**
  * Bounds on what a manifest may declare. The block-exchange decoder
- * (src/swarm/wire.ts) and the manifest decoder both enforce them.
+ * (src/swarm/wire/) and the manifest decoder both enforce them.
  */
 
 /** Smallest block size a manifest may declare */

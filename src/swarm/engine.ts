@@ -1,28 +1,37 @@
 /**
- * The swarm: a thin facade over torrents (one per manifest), the block
- * protocol handler, dialling neighbours and peer exchange.
+ * The swarm: a thin facade over torrents (one per manifest), dialling
+ * neighbours and peer exchange. Which streams and sessions are accepted is
+ * admission.ts; the HELLO exchange handshake.ts; the nodes known per image and
+ * the reconnect loop reconnect.ts.
  */
-import type { Connection, PeerId, Stream } from '@libp2p/interface'
+import type { PeerId, Stream } from '@libp2p/interface'
 import { peerIdFromMultihash, peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import * as Digest from 'multiformats/hashes/digest'
-import { CID } from 'multiformats/cid'
 import { WireDecodeError, asError, errorMessage } from '../errors.js'
 import type { Logger } from '../log.js'
 import { manifestCid } from '../image/manifest.js'
 import type { PrecacheNode } from '../net/node.js'
-import { readMessages, writeMessage } from './stream-io.js'
+import { writeMessage } from './stream-io.js'
 import { createTokenBucket } from '../util/token-bucket.js'
 import { createTorrent, type PeerList, type Torrent } from './torrent.js'
 import { DEFAULT_REQUEST_TIMEOUT } from './session.js'
 import type { BlockStore } from './store.js'
-import { BLOCK_PROTOCOL, MAX_ADDR_BYTES, MAX_ADDRS_PER_PEER, MAX_PEERS, type DecoderLimits, type Message } from './wire.js'
-import { admitSession, chooseDials, DEFAULT_MAX_BLOCK_PEERS, PEER_SAMPLE, reconnectInterval, samplePeers } from './policy.js'
+import { BLOCK_PROTOCOL, MAX_ADDR_BYTES, MAX_ADDRS_PER_PEER, MAX_PEERS } from './wire.js'
+import { chooseDials, DEFAULT_MAX_BLOCK_PEERS, PEER_SAMPLE, samplePeers } from './policy.js'
 import { createDataPath, type DataPathInit, type DataPathStatus } from './data-path.js'
 import type { BanList } from '../net/bans.js'
 import { createBanList } from '../net/bans.js'
 import { createRateLimitedLog } from '../log.js'
+import { createInboundHandler, createStreamCounter, DEFAULT_MAX_STREAMS_PER_PEER, ipOf } from './admission.js'
+import { DEFAULT_HANDSHAKE_TIMEOUT, helloExchange, sessionLimits } from './handshake.js'
+import { createNeighbourBook, startMaintenance, type Source } from './reconnect.js'
+
+export { DEFAULT_MAX_STREAMS_PER_PEER, ipOf } from './admission.js'
+export { DEFAULT_HANDSHAKE_TIMEOUT } from './handshake.js'
+export { DEFAULT_MAINTAIN_INTERVAL, MAX_KNOWN, type Source } from './reconnect.js'
+export { DEFAULT_RECONNECT_INTERVAL } from './policy.js'
 
 /** @default 8 */
 export const DEFAULT_REQUESTS_PER_PEER = 8
@@ -35,9 +44,6 @@ export const DEFAULT_REQUESTS_PER_PEER = 8
  * @default 16
  */
 export const DEFAULT_MAX_NEIGHBOURS = 16
-export { DEFAULT_RECONNECT_INTERVAL } from './policy.js'
-/** Nodes remembered per image for reconnection and peer exchange. @default 1024 */
-export const MAX_KNOWN = 1024
 /**
  * Block-protocol streams allowed per connection in each direction (libp2p's
  * defaults, 32 in and 64 out, are below one stream per image for a big catalogue)
@@ -45,18 +51,8 @@ export const MAX_KNOWN = 1024
  * @default 1024
  */
 export const MAX_BLOCK_STREAMS = 1024
-/** How often incomplete torrents look for nodes to reconnect to. @default 2000 */
-export const DEFAULT_MAINTAIN_INTERVAL = 2000
-/** Time allowed for dialling and the HELLO exchange (also the first-message deadline of an inbound stream). @default 10000 */
-export const DEFAULT_HANDSHAKE_TIMEOUT = 10_000
-/**
- * Block-protocol streams open at once with one peer (over all its
- * connections); one is needed per image the two exchange, so this also caps
- * the images a pair works on at the same time. More are reset at once.
- *
- * @default 64
- */
-export const DEFAULT_MAX_STREAMS_PER_PEER = 64
+/** Deadline for fetching a signed manifest from one node, in multiples of the handshake timeout. @default 3 */
+const MANIFEST_FETCH_HANDSHAKES = 3
 
 export interface SwarmInit {
   requestsPerPeer?: number
@@ -74,20 +70,12 @@ export interface SwarmInit {
   data?: Pick<DataPathInit, 'encryption' | 'enabled' | 'host' | 'port' | 'strike' | 'isBanned'>
 }
 
-/** The IP address in a connection's remote multiaddr (undefined for other kinds of address) */
-export function ipOf (addr: { toString: () => string } | undefined): string | undefined {
-  const m = /^\/(ip4|ip6)\/([^/]+)\//.exec(addr?.toString() ?? '')
-  return m?.[2]
-}
-
 export interface SwarmComponents {
   node: PrecacheNode
   log: Logger
   /** strikes and bans shared with the connection gater (a private list when absent) */
   bans?: BanList
 }
-
-export interface Source { peerId: string, addrs: string[] }
 
 export interface AddTorrentInit {
   manifestId: string
@@ -122,23 +110,7 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
   const bans = components.bans ?? createBanList()
   const maxStreamsPerPeer = init.maxStreamsPerPeer ?? DEFAULT_MAX_STREAMS_PER_PEER
   /** block-protocol streams open per remote peer, both directions */
-  const streamsOf = new Map<string, number>()
-  const track = (stream: Stream, remote: string): boolean => {
-    const open = streamsOf.get(remote) ?? 0
-    if (open >= maxStreamsPerPeer) return false
-    streamsOf.set(remote, open + 1)
-    let released = false
-    const release = (): void => {
-      if (released) return
-      released = true
-      const left = (streamsOf.get(remote) ?? 1) - 1
-      if (left <= 0) streamsOf.delete(remote)
-      else streamsOf.set(remote, left)
-    }
-    stream.addEventListener('close', release, { once: true })
-    if (stream.status !== 'open') release()
-    return true
-  }
+  const track = createStreamCounter(maxStreamsPerPeer)
   const refused = createRateLimitedLog(log.warn)
   const logRefused = (remote: string, why: string): void => { refused(remote, `refused a block stream from ${remote}: ${why}`, { event: 'stream-refused', remote }) }
   const torrents = new Map<string, Torrent>()
@@ -146,14 +118,8 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
   const requestsPerPeer = init.requestsPerPeer ?? DEFAULT_REQUESTS_PER_PEER
   const maxNeighbours = init.maxNeighbours ?? DEFAULT_MAX_NEIGHBOURS
   const maxBlockPeers = init.maxBlockPeers ?? DEFAULT_MAX_BLOCK_PEERS
-  /** dials in progress per image, counted against the neighbour limit */
-  const dialling = new Map<string, Set<string>>()
-  const diallingFor = (t: Torrent): Set<string> => {
-    let d = dialling.get(t.manifestId)
-    if (d == null) { d = new Set(); dialling.set(t.manifestId, d) }
-    return d
-  }
-  const busy = (t: Torrent) => (id: string): boolean => t.has(id) || diallingFor(t).has(id)
+  /** every node known to work on a torrent (seeders, peer exchange), to reconnect to; dials in progress */
+  const book = createNeighbourBook(localId)
   const upload = createTokenBucket({ rate: init.uploadRate ?? 0 })
   const download = createTokenBucket({ rate: init.downloadRate ?? 0 })
   const dataPath = await createDataPath({
@@ -170,28 +136,10 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
     ? src.addrs.map(a => multiaddr(a.includes('/p2p/') ? a : `${a}/p2p/${src.peerId}`))
     : peerIdFromString(src.peerId)
 
-  /** every node known to work on a torrent (seeders, peer exchange), to reconnect to */
-  const known = new Map<string, Map<string, Source & { lastTry: number, anchor: boolean }>>()
-  /** `anchor`: a node given to `connect` (a seeder), kept in touch with even after the torrent completes */
-  const remember = (t: Torrent, src: Source, anchor = false): void => {
-    let m = known.get(t.manifestId)
-    if (m == null) { m = new Map(); known.set(t.manifestId, m) }
-    const had = m.get(src.peerId)
-    if (had != null) { had.anchor ||= anchor; return }
-    if (src.peerId === localId) return
-    if (m.size >= MAX_KNOWN) {
-      // forget the oldest node that is not a seeder given to `connect`
-      for (const [id, e] of m) if (!e.anchor) { m.delete(id); break }
-    }
-    m.set(src.peerId, { ...src, lastTry: Date.now(), anchor })
-  }
-
-  const cidBytes = (id: string): Uint8Array => CID.parse(id).bytes
-
   /** a random sample of the nodes working on this image (a seeder also passes on the nodes it turned away) */
   const peerListFor = async (t: Torrent, exclude: string): Promise<PeerList> => {
     const out: PeerList = []
-    const pool = new Set([...t.neighbours, ...(t.superSeeder != null ? known.get(t.manifestId)?.keys() ?? [] : [])])
+    const pool = new Set([...t.neighbours, ...(t.superSeeder != null ? book.knownIds(t.manifestId) : [])])
     pool.delete(exclude)
     for (const id of samplePeers([...pool], Math.min(PEER_SAMPLE, MAX_PEERS))) {
       const peer = await node.peerStore.get(peerIdFromString(id)).catch(() => undefined)
@@ -199,21 +147,6 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
       if (peer != null && addrs.length > 0) out.push({ id: peer.id.toMultihash().bytes, addrs })
     }
     return out
-  }
-
-  /** first message a HELLO, then blocks up to the manifest's block size; a MANIFEST only when asked for */
-  const handshake = async (stream: Stream, manifestId: string, seeder: boolean, signal: AbortSignal, after: DecoderLimits): Promise<AsyncIterator<Message>> => {
-    const limits: DecoderLimits = { helloOnly: true }
-    const messages = readMessages(stream, limits)[Symbol.asyncIterator]()
-    await writeMessage(stream, { type: 'hello', manifestId: cidBytes(manifestId), seeder })
-    const first = await Promise.race([messages.next(), new Promise<never>((_, reject) => {
-      signal.addEventListener('abort', () => { reject(new WireDecodeError('no HELLO from neighbour in time')) }, { once: true })
-    })])
-    if (first.done === true || first.value.type !== 'hello' || CID.decode(first.value.manifestId).toString() !== manifestId) {
-      throw new WireDecodeError('neighbour answered with something other than HELLO for this manifest')
-    }
-    Object.assign(limits, { helloOnly: false }, after)
-    return messages
   }
 
   const open = async (t: Torrent, src: Source, signal?: AbortSignal): Promise<void> => {
@@ -230,7 +163,7 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
       const stream = await node.dialProtocol(dialTarget(src), BLOCK_PROTOCOL, { signal: controller.signal, maxOutboundStreams: maxStreamsPerPeer })
       if (!track(stream, src.peerId)) { stream.abort(new Error('too many streams')); return }
       try {
-        const messages = await handshake(stream, t.manifestId, t.superSeeder != null, controller.signal, sessionLimits(t))
+        const messages = await helloExchange(stream, t.manifestId, t.superSeeder != null, controller.signal, sessionLimits(t))
         t.attach(stream, messages, src.peerId, { outbound: true, peers: await peerListFor(t, src.peerId), remoteHost: remoteHostOf(src.peerId) })
       } catch (err) {
         stream.abort(asError(err))
@@ -241,11 +174,9 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
     }
   }
 
-  const sessionLimits = (t: Torrent): DecoderLimits => ({ maxBlockSize: t.store.manifest.blockSize, maxManifestBytes: 0 })
-
   /** opens a session, counting the dial against the neighbour limit while it lasts */
   const dial = (t: Torrent, src: Source, what: string): void => {
-    const d = diallingFor(t)
+    const d = book.dialling(t)
     d.add(src.peerId)
     open(t, src)
       .catch((err: unknown) => { log.debug(`could not ${what} ${src.peerId}: ${errorMessage(err)}`) })
@@ -261,87 +192,29 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
       const addrs: string[] = []
       for (const a of p.addrs) { try { addrs.push(multiaddr(a).toString()) } catch {} }
       if (id === localId || addrs.length === 0) continue
-      remember(t, { peerId: id, addrs })
+      book.remember(t, { peerId: id, addrs })
       offered.set(id, addrs)
     }
     if (t.store.have.full()) return
-    const dials = chooseDials(offered.keys(), { localId, neighbours: t.neighbours.length, dialling: diallingFor(t).size, maxNeighbours, busy: busy(t) })
+    const dials = chooseDials(offered.keys(), { localId, neighbours: t.neighbours.length, dialling: book.dialling(t).size, maxNeighbours, busy: book.busy(t) })
     for (const id of dials) dial(t, { peerId: id, addrs: offered.get(id) as string[] }, 'reach')
   }
 
-  // sessions end (restarts, resets, idle timeouts): while a torrent is
-  // incomplete, reconnect to the nodes it knows, each at most every
-  // DEFAULT_RECONNECT_INTERVAL; once complete, stay in touch with its seeders,
-  // so that a restarted seeder learns again who holds the image and points
-  // newcomers at them
-  const maintain = setInterval(() => {
-    for (const t of torrents.values()) {
-      if (t.superSeeder != null) continue
-      const m = known.get(t.manifestId)
-      if (m == null) continue
-      const complete = t.store.have.full()
-      const wait = reconnectInterval(t.neighbours.length, complete)
-      const due = [...m.values()].filter(src => (!complete || src.anchor) && Date.now() - src.lastTry >= wait).map(src => src.peerId)
-      const dials = complete
-        ? due.filter(id => !busy(t)(id))
-        : chooseDials(samplePeers(due, due.length), { localId, neighbours: t.neighbours.length, dialling: diallingFor(t).size, maxNeighbours, busy: busy(t) })
-      for (const id of dials) {
-        const src = m.get(id) as Source & { lastTry: number }
-        src.lastTry = Date.now()
-        dial(t, src, 'reconnect to')
-      }
-    }
-  }, DEFAULT_MAINTAIN_INTERVAL)
-  maintain.unref()
+  const stopMaintenance = startMaintenance({ book, torrents: () => torrents.values(), maxNeighbours, dial: (t, src) => { dial(t, src, 'reconnect to') } })
 
-  await node.handle(BLOCK_PROTOCOL, async (stream: Stream, connection: Connection) => {
-    const remote = connection.remotePeer.toString()
-    if (bans.isBanned(remote)) { stream.abort(new Error('banned')); return }
-    if (!track(stream, remote)) {
-      logRefused(remote, `more than ${maxStreamsPerPeer} streams open`)
-      stream.abort(new Error('too many streams'))
-      return
-    }
-    // the first message must be a HELLO, within the deadline
-    const signal = AbortSignal.timeout(DEFAULT_HANDSHAKE_TIMEOUT)
-    const limits: DecoderLimits = { helloOnly: true }
-    let timer: NodeJS.Timeout | undefined
-    try {
-      const messages = readMessages(stream, limits)[Symbol.asyncIterator]()
-      const first = await Promise.race([messages.next(), new Promise<never>((_resolve, reject) => {
-        // not a strike: a slow or overloaded honest node may miss it too
-        timer = setTimeout(() => { reject(new Error(`no HELLO within ${DEFAULT_HANDSHAKE_TIMEOUT / 1000} s`)) }, DEFAULT_HANDSHAKE_TIMEOUT)
-      })])
-      clearTimeout(timer)
-      if (first.done === true || first.value.type !== 'hello') throw new WireDecodeError('expected HELLO')
-      const t = torrents.get(CID.decode(first.value.manifestId).toString())
-      if (t == null) { stream.abort(new Error('unknown manifest')); return }
-      Object.assign(limits, { helloOnly: false }, sessionLimits(t))
-      await writeMessage(stream, { type: 'hello', manifestId: first.value.manifestId, seeder: t.superSeeder != null })
-      remember(t, { peerId: remote, addrs: [] }) // dialled later by peer id (addresses from identify)
-      if (!t.has(remote) && !admitSession({ seeder: t.superSeeder != null, sessions: t.neighbours.length, maxBlockPeers, maxNeighbours })) {
-        // full: pass on other nodes to fetch from, answer a node that only
-        // wants the signed manifest, and end the stream
-        t.turnedAway++
-        const peers = await peerListFor(t, remote)
-        if (peers.length > 0) await writeMessage(stream, { type: 'peers', peers })
-        const next = await Promise.race([messages.next(), new Promise<undefined>(resolve => { signal.addEventListener('abort', () => { resolve(undefined) }, { once: true }) })])
-        if (next?.done === false && next.value.type === 'manifest-request') await writeMessage(stream, { type: 'manifest', manifest: t.manifestBytes, signature: t.signature })
-        await stream.close()
-        return
-      }
-      t.attach(stream, messages, remote, { outbound: false, peers: await peerListFor(t, remote), remoteHost: ipOf(connection.remoteAddr) })
-    } catch (err) {
-      clearTimeout(timer)
-      if (err instanceof WireDecodeError) {
-        bans.strike(remote, `block protocol: ${err.message}`)
-        logRefused(remote, err.message)
-      } else {
-        log.debug(`block stream from ${remote} ended before its session started: ${errorMessage(err)}`)
-      }
-      stream.abort(asError(err))
-    }
-  }, { maxInboundStreams: maxStreamsPerPeer, maxOutboundStreams: maxStreamsPerPeer })
+  await node.handle(BLOCK_PROTOCOL, createInboundHandler({
+    log,
+    bans,
+    torrent: (id) => torrents.get(id),
+    track,
+    refused: logRefused,
+    // dialled later by peer id (addresses from identify)
+    remember: (t, remote) => { book.remember(t, { peerId: remote, addrs: [] }) },
+    peerListFor,
+    maxStreamsPerPeer,
+    maxBlockPeers,
+    maxNeighbours
+  }), { maxInboundStreams: maxStreamsPerPeer, maxOutboundStreams: maxStreamsPerPeer })
 
   const swarm: Swarm = {
     add (a) {
@@ -363,17 +236,17 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
     },
     get: (id) => torrents.get(id),
     async connect (t, sources, signal) {
-      for (const s of sources) remember(t, s, true)
+      for (const s of sources) book.remember(t, s, true)
       await Promise.all(sources.map(async s => { await open(t, s, signal).catch((err: unknown) => { log.debug(`could not open a session with ${s.peerId}: ${errorMessage(err)}`) }) }))
     },
     async fetchManifest (manifestId, sources, signal) {
       const errors: string[] = []
       for (const src of sources) {
-        const sig = AbortSignal.any([AbortSignal.timeout(DEFAULT_HANDSHAKE_TIMEOUT * 3), ...(signal != null ? [signal] : [])])
+        const sig = AbortSignal.any([AbortSignal.timeout(DEFAULT_HANDSHAKE_TIMEOUT * MANIFEST_FETCH_HANDSHAKES), ...(signal != null ? [signal] : [])])
         let stream: Stream | undefined
         try {
           stream = await node.dialProtocol(dialTarget(src), BLOCK_PROTOCOL, { signal: sig, maxOutboundStreams: maxStreamsPerPeer })
-          const messages = await handshake(stream, manifestId, false, sig, { maxBlockSize: 0 })
+          const messages = await helloExchange(stream, manifestId, false, sig, { maxBlockSize: 0 })
           await writeMessage(stream, { type: 'manifest-request' })
           for (let r = await messages.next(); r.done !== true; r = await messages.next()) {
             if (r.value.type !== 'manifest') continue
@@ -394,15 +267,14 @@ export async function createSwarm (components: SwarmComponents, init: SwarmInit 
       const t = torrents.get(id)
       if (t == null) return
       torrents.delete(id)
-      known.delete(id)
-      dialling.delete(id)
+      book.forget(id)
       t.stop()
       await t.store.close()
     },
     torrents: () => [...torrents.values()],
     data: () => dataPath.status(),
     async stop () {
-      clearInterval(maintain)
+      stopMaintenance()
       for (const id of [...torrents.keys()]) await swarm.remove(id)
       await node.unhandle(BLOCK_PROTOCOL)
       await dataPath.close()
