@@ -22,6 +22,12 @@ import { samplePeers, servePulls } from './catalogue-pull.js'
 export const DEFAULT_ANNOUNCE_INTERVAL = 30_000
 /** Delay before re-sending the catalogue to nodes that just subscribed. @default 500 */
 export const DEFAULT_JOIN_DEBOUNCE = 500
+/**
+ * Delay before the catalogue follows a cache/withdraw on the topic (several
+ * changes in a burst cost one catalogue): peers that got the catalogue can
+ * then hand the change to neighbours that pull. @default 1000
+ */
+export const DEFAULT_CHANGE_DEBOUNCE = 1000
 /** Peers a seeder keeps connected as gossip links (`[seeder] gossip_links`). @default 8 */
 export const DEFAULT_GOSSIP_LINKS = 8
 
@@ -70,7 +76,12 @@ export async function createAnnouncer (components: { node: PrecacheNode, log: Lo
   let complete = false
   let catalogueSeq = nextSeq()
   let signedCatalogue: Promise<Uint8Array> | undefined
-  const changed = (): void => { catalogueSeq = nextSeq(); signedCatalogue = undefined }
+  let changeTimer: NodeJS.Timeout | undefined
+  const changed = (): void => {
+    catalogueSeq = nextSeq()
+    signedCatalogue = undefined
+    changeTimer ??= setTimeout(() => { changeTimer = undefined; void publish('catalogue') }, DEFAULT_CHANGE_DEBOUNCE)
+  }
   const catalogue = (): Announcement => ({ type: 'catalogue', generation, complete, images: [...images.values()], seq: catalogueSeq })
   const currentCatalogue = async (): Promise<Uint8Array> => await (signedCatalogue ??= signAnnouncement(privateKey, self, catalogue()))
 
@@ -142,6 +153,7 @@ export async function createAnnouncer (components: { node: PrecacheNode, log: Lo
     async stop () {
       clearInterval(timer)
       if (joinTimer != null) clearTimeout(joinTimer)
+      if (changeTimer != null) clearTimeout(changeTimer)
       pubsub.removeEventListener('subscription-change', onSubscription)
       node.removeEventListener('peer:disconnect', onDisconnect)
       await stopServing()

@@ -24,19 +24,11 @@ import type { PrecacheNode } from '../net/node.js'
 import type { Subscriber } from '../distribute/subscriber.js'
 import type { PullPeer } from '../distribute/catalogue-wire.js'
 import { createSeederReach, DEFAULT_DIAL_TIMEOUT } from './seeder-link.js'
+import { DEFAULT_GOSSIP_NEIGHBOURS, DEFAULT_PULL_INTERVAL, DEFAULT_SEEDER_SILENCE, needSeeder, pickOne, roundDelay } from '../distribute/relay-policy.js'
 import type { SeederTarget, SeederUnreachable } from './seeder-link.js'
 
-/** Other peers a peer keeps connected for gossip (`[peer] gossip_neighbours`). @default 6 */
-export const DEFAULT_GOSSIP_NEIGHBOURS = 6
-/** How often a peer pulls the catalogues from a random neighbour (`[peer] catalogue_pull_interval`). @default 5000 */
-export const DEFAULT_PULL_INTERVAL = 5000
-/** A seeder not heard of (gossip or pull) this long is asked directly. @default 90000 */
-export const DEFAULT_SEEDER_SILENCE = 90_000
 /** Nodes remembered as possible neighbours. @default 256 */
 export const MAX_CANDIDATES = 256
-/** Rounds run this much faster while the peer has no catalogue or too few neighbours. @default 1000 */
-export const FAST_ROUND = 1000
-
 export interface LinksInit {
   /** @default DEFAULT_GOSSIP_NEIGHBOURS */
   neighbours?: number
@@ -111,8 +103,8 @@ export function startLinks (components: { node: PrecacheNode, log: Logger, subsc
   }
 
   const pullNeighbour = async (have: string[]): Promise<void> => {
-    if (have.length === 0) return
-    const id = have[Math.floor(Math.random() * have.length)]
+    const id = pickOne(have)
+    if (id == null) return
     const conn = node.getConnections().find(c => c.remotePeer.toString() === id)
     if (conn == null) return
     try {
@@ -122,12 +114,16 @@ export function startLinks (components: { node: PrecacheNode, log: Logger, subsc
     }
   }
 
-  const needSeeder = (s: SeederTarget, alone: boolean, now: number): boolean => {
-    const since = now - (lastSeederPull.get(s.id) ?? 0)
-    if (subscriber.catalogueSeq(s.id) === 0) return since >= FAST_ROUND
-    if (linked.has(s.id)) return !connected(s.id) && since >= FAST_ROUND
-    if (alone) return since >= pullInterval
-    return now - subscriber.lastHeard(s.id) > silence && since > silence
+  const need = (s: SeederTarget, alone: boolean, now: number): boolean => {
+    const heard = subscriber.lastHeard(s.id)
+    return needSeeder({
+      hasCatalogue: subscriber.catalogueSeq(s.id) > 0,
+      linked: linked.has(s.id),
+      connected: connected(s.id),
+      alone,
+      sinceHeard: heard > 0 ? now - heard : Infinity,
+      sinceSeederPull: now - (lastSeederPull.get(s.id) ?? -Infinity)
+    }, { pullInterval, silence })
   }
 
   const pullSeeder = async (s: SeederTarget): Promise<void> => {
@@ -150,14 +146,13 @@ export function startLinks (components: { node: PrecacheNode, log: Logger, subsc
     const have = neighbours()
     await pullNeighbour(have)
     const now = Date.now()
-    await Promise.all(seeders.filter(s => needSeeder(s, have.length === 0, now)).map(pullSeeder))
+    await Promise.all(seeders.filter(s => need(s, have.length === 0, now)).map(pullSeeder))
   }
 
   const schedule = (): void => {
     if (stopping.signal.aborted) return
     const settling = neighbours().length < target || seeders.some(s => subscriber.catalogueSeq(s.id) === 0)
-    const base = settling ? Math.min(FAST_ROUND, pullInterval) : pullInterval
-    timer = setTimeout(() => { round().catch(() => {}).finally(schedule) }, base * (0.8 + 0.4 * Math.random()))
+    timer = setTimeout(() => { round().catch(() => {}).finally(schedule) }, roundDelay(settling, pullInterval))
   }
   round().catch(() => {}).finally(schedule)
 
