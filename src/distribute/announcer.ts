@@ -17,6 +17,7 @@ import type { Announcement } from './announcement.js'
 import { errorMessage } from '../errors.js'
 import { signAnnouncement } from './signed.js'
 import { samplePeers, servePulls } from './catalogue-pull.js'
+import { closeIfIdle } from '../net/idle.js'
 
 /** @default 30000 */
 export const DEFAULT_ANNOUNCE_INTERVAL = 30_000
@@ -110,7 +111,9 @@ export async function createAnnouncer (components: { node: PrecacheNode, log: Lo
       return links.has(remote)
     },
     peers: async (remote) => await samplePeers(node, remote, new Set()),
-    onServed: () => { pullsAnswered++ }
+    onServed: () => { pullsAnswered++ },
+    // a peer that is not a link asked once: do not keep its connection
+    after: (connection, stream) => { if (!links.has(connection.remotePeer.toString())) closeIfIdle(connection, stream) }
   })
 
   // a node that subscribes may have missed earlier announcements: re-send the

@@ -29,6 +29,8 @@ export interface PullServerInit {
   peers: (remote: string) => Promise<PullPeer[]>
   /** counts every answered pull, for the status file */
   onServed?: (remote: string, sentCatalogue: boolean) => void
+  /** called after each answer (a seeder closes the connection of a peer that is not one of its links) */
+  after?: (connection: Connection, stream: Stream) => void
 }
 
 async function readAll (stream: Stream, max: number, what: string): Promise<Uint8Array> {
@@ -56,6 +58,7 @@ export async function servePulls (node: PrecacheNode, init: PullServerInit): Pro
       for (const chunk of encodePullReply({ link: init.link?.(remote) ?? false, peers, signed })) stream.send(chunk)
       await stream.close()
       init.onServed?.(remote, signed != null)
+      init.after?.(connection, stream)
     } catch (err) {
       stream.abort(asError(err))
     } finally {

@@ -29,6 +29,8 @@ export interface SubscriberInit {
   trusted: string[]
   /** called for every accepted announcement, with the seeder that signed it and how it arrived */
   onAnnouncement: (a: Announcement, from: string, via: Via) => void
+  /** called for every well-signed announcement, news or not (a periodic catalogue repeats the last one) */
+  onHeard?: (type: Announcement['type'], from: string) => void
 }
 
 /** Counters for the status file (`relay` in a peer's status) */
@@ -80,6 +82,7 @@ export async function createSubscriber (components: { node: PrecacheNode, log: L
     }
     const a = signed.announcement
     const seq = a.seq ?? 0
+    init.onHeard?.(a.type, signed.signer)
     // the seeder is alive and we are up to date with it (a replay of something older proves neither)
     if (seq >= order.newest(signed.signer)) heard.set(signed.signer, Date.now())
     const imageId = a.type === 'cache' ? a.meta.imageId : a.type === 'withdraw' ? a.imageId : undefined

@@ -6,7 +6,7 @@
  * connection behind: with 10,000 hosts those would pile up to the connection
  * limit. Gossip and identify streams do not count as use.
  */
-import type { Connection } from '@libp2p/interface'
+import type { Connection, Stream } from '@libp2p/interface'
 import type { PrecacheNode } from './node.js'
 
 /** A connection without a precache stream this long is closed. @default 10000 */
@@ -28,6 +28,18 @@ export interface IdleTrimmer {
 }
 
 const busy = (c: Connection): boolean => c.streams.some(s => s.protocol?.startsWith('/precache/') === true)
+
+/**
+ * Closes `c` at once unless another stream than `done` is a precache stream or
+ * still negotiating its protocol (a seeder, after answering a report or a
+ * pull from a peer that is not one of its gossip links: with 10,000 hosts
+ * reporting every 30 s, waiting `idle_close` would hold thousands).
+ */
+export function closeIfIdle (c: Connection, done?: Stream): boolean {
+  if (c.streams.some(s => s !== done && (s.protocol == null || s.protocol === '' || s.protocol.startsWith('/precache/')))) return false
+  c.close().catch(() => { c.abort(new Error('closed after its last exchange')) })
+  return true
+}
 
 export function trimIdleConnections (node: PrecacheNode, init: IdleTrimmerInit): IdleTrimmer {
   const idleMs = init.idleMs ?? DEFAULT_IDLE_CLOSE

@@ -154,8 +154,14 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
     })
   }
 
-  /** per seeder: catalogues received, and the newest complete generation applied */
+  /** per seeder: catalogues received (repeats included), and the newest complete generation applied */
   const views = new Map<string, { catalogues: number, generation?: number, complete: boolean, applied?: number }>()
+  const viewOf = (from: string): { catalogues: number, generation?: number, complete: boolean, applied?: number } => {
+    let view = views.get(from)
+    if (view == null) { view = { catalogues: 0, complete: false }; views.set(from, view) }
+    return view
+  }
+  const onHeard = (type: Announcement['type'], from: string): void => { if (type === 'catalogue') viewOf(from).catalogues++ }
   /** how each image's current announcement was first learned (the last 64) */
   const learned = new Map<string, LearnedImage & { manifestId: string }>()
   const learn = (meta: ImageMeta, via: Via): void => {
@@ -172,9 +178,7 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
       log(`seeder ${from} withdrew image ${a.imageId}`)
       void lifecycle.release(a.imageId, `withdrawn by seeder ${from}`)
     } else {
-      const view = views.get(from) ?? { catalogues: 0, complete: false }
-      views.set(from, view)
-      view.catalogues++
+      const view = viewOf(from)
       view.complete = a.complete === true
       view.generation = a.generation
       for (const m of a.images) start(m, from)
@@ -190,7 +194,7 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
       }
     }
   }
-  const subscriber = await createSubscriber({ node, log: log.child('distribute') }, { topic: config.DEFAULT.topic, trusted, onAnnouncement })
+  const subscriber = await createSubscriber({ node, log: log.child('distribute') }, { topic: config.DEFAULT.topic, trusted, onAnnouncement, onHeard })
   // gossip neighbours, catalogue pulls, and a seeder only when needed (links.ts)
   const links = startLinks({ node, log: log.child('links'), subscriber }, seeders, { neighbours: config.peer.gossip_neighbours, pullInterval: config.peer.catalogue_pull_interval })
   const connections = countConnections(node)

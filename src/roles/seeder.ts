@@ -20,7 +20,7 @@ import { createSeederImageTable } from './seeder-images.js'
 import { backoff } from './retry.js'
 import { InputFileError, errorMessage } from '../errors.js'
 import { openGeneration } from './generation.js'
-import { countConnections, trimIdleConnections } from '../net/idle.js'
+import { closeIfIdle, countConnections, trimIdleConnections } from '../net/idle.js'
 import { metrics } from '../ops/metrics.js'
 import { RELEASE } from './version.js'
 import { startMetricsServer } from '../ops/metrics-server.js'
@@ -171,7 +171,10 @@ export async function startSeeder (config: Config, log: Logger): Promise<Seeder>
   }
 
   const fleet = createFleet({ seeder: node.peerId.toString(), peerTimeout: config.seeder.peer_timeout })
-  const stopReports = await handleReports(node, (peerId, report) => { fleet.record(peerId, report) })
+  // a report is one exchange: its connection is closed at once unless something else uses it
+  const stopReports = await handleReports(node, (peerId, report) => { fleet.record(peerId, report) }, (connection, stream) => {
+    if (!announcer.isLink(connection.remotePeer.toString())) closeIfIdle(connection, stream)
+  })
   const admin = await startAdminServer(config, {
     fleet: () => fleet.view(announcer.catalogue().map(m => ({ imageId: m.imageId, name: m.name, size: m.size, selector: m.selector })),
       (labels, image) => selects(image.selector, labels)),

@@ -18,15 +18,8 @@ import type { Announcement } from '../../src/distribute/announcement.js'
 import { signAnnouncement } from '../../src/distribute/signed.js'
 import { servePulls } from '../../src/distribute/catalogue-pull.js'
 import { createLogger } from '../../src/log.js'
+import { meta } from './fixtures.js'
 
-const meta = (imageId: string): any => ({
-  imageId,
-  manifestId: 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy',
-  size: 123,
-  blockSize: 1048576,
-  sha256: 'c'.repeat(64),
-  seeders: [{ peerId: '12D3KooWAfW2jWt4AGETVDVynNkfDxwgUdDgkeAt3SwpomLjCMeC', addrs: ['/ip4/127.0.0.1/tcp/4001'] }]
-})
 const log = createLogger('test')
 
 async function nodes (t: any, n: number): Promise<Array<{ node: PrecacheNode, key: PrivateKey }>> {

@@ -10,15 +10,8 @@ import { UntrustedAnnouncementError, WireDecodeError } from '../../src/errors.js
 import { decodeSignedAnnouncement, signAnnouncement, verifyAnnouncement } from '../../src/distribute/signed.js'
 import { decodePullReply, decodePullRequest, encodePullReply, encodePullRequest, MAX_PULL_PEERS } from '../../src/distribute/catalogue-wire.js'
 import { createAnnouncementOrder } from '../../src/distribute/catalogue-order.js'
+import { meta } from './fixtures.js'
 
-const meta = (imageId: string): any => ({
-  imageId,
-  manifestId: 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy',
-  size: 123,
-  blockSize: 1048576,
-  sha256: 'c'.repeat(64),
-  seeders: [{ peerId: '12D3KooWAfW2jWt4AGETVDVynNkfDxwgUdDgkeAt3SwpomLjCMeC', addrs: ['/ip4/127.0.0.1/tcp/4001'] }]
-})
 const onlyWireErrors = (fn: () => unknown): void => {
   try { fn() } catch (err) { if (!(err instanceof WireDecodeError)) throw err }
 }
