@@ -15,6 +15,8 @@ import { atomicWrite } from '../util/atomic-write.js'
 import type { ImageStatus } from './lifecycle.js'
 import type { SeederUnreachable } from './seeder-link.js'
 import type { SeederImageState } from './seeder-images.js'
+import type { RelayCounters, Via } from '../distribute/subscriber.js'
+import type { LinksStatus } from './links.js'
 
 /**
  * How often the status file is rewritten
@@ -63,6 +65,39 @@ export interface SeederStatus {
   bans?: BanRecord[]
   /** inbound connections whose handshake failed (another swarm key, or another expected identity) */
   refusedHandshakes?: number
+  /** connections and gossip links (SPEC.md §1, "Relayed announcements") */
+  relay?: SeederRelayStatus
+}
+
+export interface SeederRelayStatus {
+  /** peers kept connected to carry the seeder's gossip into the mesh, and the most it keeps ([seeder] gossip_links) */
+  links: number
+  maxLinks: number
+  /** catalogue pulls answered */
+  pullsAnswered: number
+  /** the catalogue's sequence number */
+  seq: number
+  /** libp2p connections open now, the most at once, and idle ones the seeder closed */
+  connections: number
+  peakConnections: number
+  idleClosed: number
+}
+
+/** How a peer first learned of an image's current announcement */
+export interface LearnedImage {
+  at: number
+  via: Via
+  /** whether the peer had a connection to any of its seeders at that moment */
+  seederConnected: boolean
+}
+
+/** A peer's announcement relay: counters, neighbours, seeder links */
+export interface PeerRelayStatus extends RelayCounters, LinksStatus {
+  /** libp2p connections open now (all kinds) and the most at once */
+  connections: number
+  peakConnections: number
+  /** per image (the last 64 announced): when and how it was first learned */
+  learned: Record<string, LearnedImage>
 }
 
 /** One image on a peer (lifecycle.ts) */
@@ -94,6 +129,7 @@ export interface PeerStatus {
   bans?: BanRecord[]
   /** inbound connections whose handshake failed */
   refusedHandshakes?: number
+  relay?: PeerRelayStatus
 }
 
 export type Status = SeederStatus | PeerStatus
