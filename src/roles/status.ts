@@ -1,6 +1,6 @@
 /**
  * The status file (`--status-file`): a JSON snapshot of a role, rewritten
- * atomically every second. This module is its schema: the types below are
+ * atomically within a second of any change. This module is its schema: the types below are
  * what the file holds, and tests, benchmarks and the demo read it through
  * `readStatus` / `readPeerStatus` / `readSeederStatus` — never by parsing log
  * lines. A field is added here first; the roles' snapshots must match it.
@@ -188,15 +188,33 @@ export function readPeerStatusSync (file: string): PeerStatus | undefined {
   return asRole(readStatusSync(file), 'peer', file)
 }
 
-/** Writes `snapshot()` to `path` atomically every `interval`; the returned function writes a last one and stops */
-export function startStatusFile (path: string | undefined, snapshot: () => Status, interval = DEFAULT_STATUS_INTERVAL): () => Promise<void> {
+/**
+ * A status file whose content has not changed is still rewritten this often
+ * (so that one removed by hand comes back)
+ *
+ * @default 30000
+ */
+export const DEFAULT_STATUS_REFRESH = 30_000
+
+/**
+ * Writes `snapshot()` to `path` atomically when it changed, checked every
+ * `interval` (an idle node does not rewrite the same bytes every second); the
+ * returned function writes a last one and stops
+ */
+export function startStatusFile (path: string | undefined, snapshot: () => Status, interval = DEFAULT_STATUS_INTERVAL, refresh = DEFAULT_STATUS_REFRESH): () => Promise<void> {
   if (path == null) return async () => {}
   let writing: Promise<void> = Promise.resolve()
-  const write = (): void => {
-    // rewritten every second and worthless after a crash: no fsync; readable like any log
-    writing = writing.then(async () => { await atomicWrite(path, JSON.stringify(snapshot()), { sync: false, mode: 0o644 }) }).catch(() => {})
+  let last = ''
+  let lastAt = 0
+  const write = (force: boolean): void => {
+    const text = JSON.stringify(snapshot())
+    if (!force && text === last && Date.now() - lastAt < refresh) return
+    last = text
+    lastAt = Date.now()
+    // rewritten often and worthless after a crash: no fsync; readable like any log
+    writing = writing.then(async () => { await atomicWrite(path, text, { sync: false, mode: 0o644 }) }).catch(() => {})
   }
-  const timer = setInterval(write, interval)
-  write()
-  return async () => { clearInterval(timer); write(); await writing }
+  const timer = setInterval(() => { write(false) }, interval)
+  write(true)
+  return async () => { clearInterval(timer); write(true); await writing }
 }
