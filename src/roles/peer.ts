@@ -77,7 +77,9 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
   /** up to 3 random connected peers, asked for a manifest before its seeders */
   const neighbours = (): Array<{ peerId: string, addrs: string[] }> => [...new Set(node.getConnections().map(c => c.remotePeer.toString()))]
     .filter(id => !seederIds.has(id)).sort(() => Math.random() - 0.5).slice(0, 3).map(peerId => ({ peerId, addrs: [] }))
-  const dl: DownloadComponents = { swarm, driver, store, space, trusted, log: log.child('download'), onCorrupt, neighbours }
+  const seederConnected = (ids: string[]): boolean => node.getConnections().some(c => ids.includes(c.remotePeer.toString()))
+  const manifestCounts = { fromPeers: 0, fromSeeders: 0 }
+  const dl: DownloadComponents = { swarm, driver, store, space, trusted, log: log.child('download'), onCorrupt, neighbours, seederConnected, manifestCounts }
   const lifecycle = createLifecycle({ dl, jobs, log }, { grace: config.cache.withdraw_grace })
   await removeStrayPartials(dl)
 
@@ -224,6 +226,7 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
       ...links.status(),
       connections: connections.now(),
       peakConnections: connections.peak(),
+      manifests: { ...manifestCounts },
       learned: Object.fromEntries([...learned].map(([id, { at, via, seederConnected }]) => [id, { at, via, seederConnected }]))
     }
   }))

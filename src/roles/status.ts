@@ -96,6 +96,8 @@ export interface PeerRelayStatus extends RelayCounters, LinksStatus {
   /** libp2p connections open now (all kinds) and the most at once */
   connections: number
   peakConnections: number
+  /** manifests fetched from other peers and from seeders (a peer with no seeder connection asks neighbours first) */
+  manifests: { fromPeers: number, fromSeeders: number }
   /** per image (the last 64 announced): when and how it was first learned */
   learned: Record<string, LearnedImage>
 }

@@ -21,6 +21,8 @@ import type { Space } from '../cache/space.js'
 import { partialSources, reuseBlocks } from '../cache/reuse.js'
 import type { BlockSource } from '../cache/reuse.js'
 import type { PeerStore } from './peer-store.js'
+import { fetchManifestShared } from './manifest-fetch.js'
+import type { ManifestCounts } from './manifest-fetch.js'
 
 export interface DownloadComponents {
   swarm: Swarm
@@ -36,6 +38,10 @@ export interface DownloadComponents {
    * holding it may answer: the signature and the CID are checked, SPEC.md §4)
    */
   neighbours?: () => Source[]
+  /** is this peer connected to one of these seeders now? (then it fetches a manifest from them at once) */
+  seederConnected?: (seeders: string[]) => boolean
+  /** manifests fetched from peers and from seeders */
+  manifestCounts?: ManifestCounts
 }
 
 /** What one download did, for the status file */
@@ -50,7 +56,7 @@ export interface DownloadReport {
 
 async function signedManifest (c: DownloadComponents, meta: ImageMeta, signal: AbortSignal): Promise<{ manifestBytes: Uint8Array, signature: Uint8Array }> {
   const saved = await c.store.loadManifest(meta.manifestId)
-  const got = saved ?? await c.swarm.fetchManifest(meta.manifestId, [...(c.neighbours?.() ?? []), ...meta.seeders], signal)
+  const got = saved ?? await fetchManifestShared({ ...c, counts: c.manifestCounts }, meta, signal)
   await verifyManifest(got.manifestBytes, got.signature, c.trusted)
   const m = decodeManifest(got.manifestBytes)
   if (m.imageId !== meta.imageId || m.size !== meta.size || m.sha256 !== meta.sha256) {
