@@ -68,7 +68,7 @@ export async function runDemo (opts: DemoOptions, out: NodeJS.WriteStream, signa
         const img = (await cluster.peerStatus(p))?.images.find(i => i.imageId === IMAGE)
         const placed = await stat(join(p.cacheDir, IMAGE)).catch(() => undefined)
         // the verified copy is renamed into place: its ctime is that moment
-        if (!finished.has(p.index) && img?.state === 'cached' && placed != null) finished.set(p.index, placed.ctimeMs)
+        if (!finished.has(p.index) && img?.state === 'placed' && placed != null) finished.set(p.index, placed.ctimeMs)
         rows.push({ name: `peer-${p.index}`, have: finished.has(p.index) ? 1 : img?.have ?? 0, blocks: finished.has(p.index) ? 1 : img?.blocks ?? 0, bytes: opts.size, seconds: img?.seconds ?? 0, state: img?.state ?? 'waiting' })
       }
       progress.update(rows)

@@ -12,7 +12,7 @@ import { readFile } from 'node:fs/promises'
 import type { DataPathStatus } from '../swarm/data-path.js'
 import type { BanRecord } from '../net/bans.js'
 import { atomicWrite } from '../util/atomic-write.js'
-import type { ImageStatus } from './lifecycle.js'
+import type { PeerImageState } from './peer-images.js'
 import type { SeederUnreachable } from './seeder-link.js'
 import type { SeederImageState } from './seeder-images.js'
 
@@ -65,8 +65,42 @@ export interface SeederStatus {
   refusedHandshakes?: number
 }
 
-/** One image on a peer (lifecycle.ts) */
-export type PeerImageStatus = ImageStatus
+/** One image on a peer (a row of its state table, peer-images.ts) */
+export interface PeerImageStatus {
+  imageId: string
+  /**
+   * announced → [waiting (for disk space) →] downloading → verified → placed →
+   * released (withdrawn, deleted at deleteAt); failed: retried with back-off
+   */
+  state: PeerImageState
+  /** when the image last entered each state it has been in */
+  since: Partial<Record<PeerImageState, number>>
+  manifestId: string
+  size: number
+  blocks: number
+  have: number
+  receivedBytes: number
+  /** of receivedBytes, the bytes that crossed bulk channels */
+  receivedBulkBytes: number
+  sentBytes: number
+  /** bytes of this download received from seeders and from other peers */
+  fromSeeders: number
+  fromPeers: number
+  /** bytes copied from blocks already on this host (other versions, other images, repeated blocks) */
+  reusedBytes: number
+  neighbours: number
+  seconds?: number
+  /** when this peer had the image verified and in place (ms since the epoch) */
+  cachedAt?: number
+  /** blocks found verified on disk when the download (re)started */
+  resumedBlocks?: number
+  error?: string
+  pinned: boolean
+  /** released: when it is deleted (ms since the epoch) */
+  deleteAt?: number
+  /** times this host's copy was found corrupt and repaired */
+  repairs: number
+}
 
 /** A seeder as the peer sees it */
 export interface SeederView {
@@ -88,6 +122,7 @@ export interface PeerStatus {
   peerId: string
   data: DataPathStatus
   seeders: SeederView[]
+  /** `waiting`: images in state waiting (for disk space) */
   cache: { bytes: number, maxBytes: number, minFree: number, waiting: string[] }
   images: PeerImageStatus[]
   /** peers with strikes or bans (net/bans.ts) */
