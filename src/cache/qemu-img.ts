@@ -1,6 +1,7 @@
 /** Runs `qemu-img` (info, convert) as Nova does, with an AbortSignal */
 import { execFile } from 'node:child_process'
 import { AbortedError, InputFileError, UnsupportedImageError, errorMessage } from '../errors.js'
+import { asRecord } from '../util/json.js'
 
 export interface ImageInfo {
   format: string
@@ -21,7 +22,7 @@ async function run (args: string[], signal?: AbortSignal): Promise<string> {
 
 /** `qemu-img info --output=json`: the real format of a file, whatever its name says */
 export async function qemuImgInfo (path: string, signal?: AbortSignal): Promise<ImageInfo> {
-  const out = JSON.parse(await run(['info', '--output=json', path], signal))
+  const out = asRecord(JSON.parse(await run(['info', '--output=json', path], signal)))
   const backing = out['backing-filename'] ?? out['full-backing-filename']
   return { format: String(out.format), virtualSize: Number(out['virtual-size']), backingFile: backing != null ? String(backing) : undefined }
 }
@@ -36,7 +37,7 @@ export async function qemuImgConvertRaw (src: string, from: string, dst: string,
  * `path` reads through, resolved to absolute paths (works while a VM runs on it)
  */
 export async function qemuImgBackingChain (path: string, signal?: AbortSignal): Promise<string[]> {
-  const out = JSON.parse(await run(['info', '--backing-chain', '--force-share', '--output=json', path], signal))
-  const chain: any[] = Array.isArray(out) ? out : [out]
-  return chain.map(i => i['full-backing-filename'] ?? i['backing-filename']).filter((f): f is string => typeof f === 'string')
+  const out: unknown = JSON.parse(await run(['info', '--backing-chain', '--force-share', '--output=json', path], signal))
+  const chain: unknown[] = Array.isArray(out) ? out : [out]
+  return chain.map(i => { const r = asRecord(i); return r['full-backing-filename'] ?? r['backing-filename'] }).filter((f): f is string => typeof f === 'string')
 }
