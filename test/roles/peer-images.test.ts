@@ -129,3 +129,30 @@ test('placing an older version while a newer one is wanted records it but leaves
   t.is(images.get('a')?.state, 'announced')
   t.is(images.get('a')?.stored?.manifestId, 'm1')
 })
+
+test('a peer upgraded in place keeps its cache: a state.json of 0.2.0 and a placed.json of 0.1.0 load, and survive a restart', async t => {
+  const { dir } = await tempStore(t)
+  const { mkdir, writeFile } = await import('node:fs/promises')
+  await mkdir(join(dir, 'peer'), { recursive: true })
+  // placed.json (0.1.0): no seeder, no size
+  await writeFile(join(dir, 'peer', 'placed.json'), JSON.stringify({ old: { manifestId: 'm0', path: '/c/old', sameBytes: true } }))
+  let images = openPeerImages({ store: await openPeerStore(dir, log), log })
+  t.is(images.get('old')?.state, 'placed')
+  await images.touch('old', { ...images.get('old')?.stored as StoredImage, lastAnnounced: 7 }) // the first write converts it
+  images = openPeerImages({ store: await openPeerStore(dir, log), log })
+  t.is(images.get('old')?.state, 'placed', 'still placed after a second start')
+  t.is(images.get('old')?.stored?.path, '/c/old')
+  // state.json (0.2.0), as its peer wrote it
+  await writeFile(join(dir, 'peer', 'state.json'), JSON.stringify({
+    version: 1,
+    images: { a: { manifestId: 'm1', seeder: 's', state: 'placed', size: 10, path: '/c/a', sameBytes: true, pinned: true, lastAnnounced: 3 }, b: { manifestId: 'm2', seeder: 's', state: 'released', size: 5, path: '/c/b', lastAnnounced: 1, deleteAt: 9 }, bad: { state: 'placed' } },
+    downloads: { m3: { imageId: 'c', size: 20 } }
+  }))
+  const store = await openPeerStore(dir, log)
+  images = openPeerImages({ store, log })
+  t.deepEqual(images.get('a')?.stored, { manifestId: 'm1', seeder: 's', state: 'placed', size: 10, path: '/c/a', sameBytes: true, pinned: true, lastAnnounced: 3 })
+  t.deepEqual(images.get('b')?.stored, { manifestId: 'm2', seeder: 's', state: 'released', size: 5, path: '/c/b', lastAnnounced: 1, deleteAt: 9 })
+  t.is(images.get('b')?.state, 'released')
+  t.is(images.get('bad'), undefined, 'a record without its fields is dropped')
+  t.deepEqual(store.downloads(), [['m3', { imageId: 'c', size: 20 }]], 'the download in progress is still wanted (its .part is kept)')
+})
