@@ -9,9 +9,16 @@ export interface ImageInfo {
   backingFile?: string
 }
 
+/**
+ * Largest output read from qemu-img (the JSON of a long backing chain fits)
+ *
+ * @default 16 MiB
+ */
+export const MAX_QEMU_IMG_OUTPUT = 16 * 1024 * 1024
+
 async function run (args: string[], signal?: AbortSignal): Promise<string> {
   return await new Promise((resolve, reject) => {
-    execFile('qemu-img', args, { signal, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+    execFile('qemu-img', args, { signal, maxBuffer: MAX_QEMU_IMG_OUTPUT }, (err, stdout, stderr) => {
       if (err == null) { resolve(stdout); return }
       if (signal?.aborted === true) { reject(new AbortedError('qemu-img aborted', { cause: err })); return }
       if (err.code === 'ENOENT') { reject(new InputFileError('qemu-img is not installed: install qemu-utils (the nova cache driver needs it)')); return }

@@ -36,8 +36,11 @@ export function startCli (name: string, args: string[], logFile: string, executa
   return { name, proc, logFile, exited }
 }
 
+/** Time children get between SIGTERM and SIGKILL (ms). @default 5000 */
+export const DEFAULT_STOP_GRACE = 5000
+
 /** Stops children with SIGTERM, then SIGKILL after `graceMs` */
-export async function stopAll (children: Child[], graceMs = 5000): Promise<void> {
+export async function stopAll (children: Child[], graceMs = DEFAULT_STOP_GRACE): Promise<void> {
   await Promise.all(children.map(async c => {
     if (c.proc.exitCode != null || c.proc.signalCode != null) return
     c.proc.kill('SIGTERM')

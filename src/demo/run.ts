@@ -28,6 +28,8 @@ export class DemoFailedError extends PrecacheError {
 }
 
 const IMAGE = 'demo-image.raw'
+/** Wait before the summary: one more status snapshot from every process (just over DEFAULT_STATUS_INTERVAL) */
+const LAST_SNAPSHOT_WAIT = 1200
 
 export async function runDemo (opts: DemoOptions, out: NodeJS.WriteStream, signal: AbortSignal): Promise<DemoResult> {
   const dir = await mkdtemp(join(tmpdir(), 'precache-demo-'))
@@ -80,7 +82,7 @@ export async function runDemo (opts: DemoOptions, out: NodeJS.WriteStream, signa
     const record = await stat(join(dir, 'seeder', 'state', 'manifests', `${IMAGE}.json`)).catch(() => undefined)
     const announced = record?.mtimeMs ?? seenServed ?? Math.min(...finished.values())
     const seconds = (Math.max(...finished.values()) - announced) / 1000
-    await new Promise(resolve => setTimeout(resolve, 1200)) // one more status snapshot from everyone
+    await new Promise(resolve => setTimeout(resolve, LAST_SNAPSHOT_WAIT))
     const originEgressBytes = await seederSentBytes(cluster)
     const perPeer = []
     for (const p of cluster.peers) {
