@@ -9,7 +9,7 @@ import type { Multiaddr } from '@multiformats/multiaddr'
 import { WireDecodeError, asError } from '../errors.js'
 import { isImageId, MAX_IMAGE_ID_LENGTH } from '../image/id.js'
 import type { PrecacheNode } from '../net/node.js'
-import { asRecord } from '../util/json.js'
+import { asRecord, parseJsonBytes } from '../util/json.js'
 
 export const REPORT_PROTOCOL = '/precache/report/1.0.0'
 /** Largest report accepted or sent */
@@ -99,15 +99,7 @@ export function encodeReport (r: Report): Uint8Array {
 }
 
 export function decodeReport (bytes: Uint8Array): Report {
-  if (bytes.length > MAX_REPORT_BYTES) fail('too large')
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes))
-  } catch {
-    fail('not UTF-8 JSON')
-  }
-  if (parsed == null || typeof parsed !== 'object' || Array.isArray(parsed)) fail('unknown version')
-  const obj = asRecord(parsed)
+  const obj = asRecord(parseJsonBytes(bytes, MAX_REPORT_BYTES, fail))
   if (obj.v !== 1) fail('unknown version')
   const labels: Record<string, string> = {}
   if (obj.labels == null || typeof obj.labels !== 'object' || Array.isArray(obj.labels)) fail('labels must be an object')
