@@ -144,10 +144,10 @@ export function openPeerImages (components: { store: PeerStore, log: Logger }, n
       return move(imageId, 'announced', { job, repairs: Math.max(repairs, row.repairs), cachedAt: undefined, seconds: undefined })
     },
     async place (imageId, stored, finished, fields) {
-      must(imageId)
       await store.update(imageId, stored, finished)
       // the file is placed and recorded: the table says so even if the row
-      // went meanwhile (a withdrawal racing the last step of a download)
+      // went (a withdrawal racing the last step of a download), so that the
+      // next withdrawal or complete catalogue releases it like any other
       const row = table.get(imageId) ?? table.put({ imageId, state: 'placed', repairs: 0 })
       row.stored = stored
       // a newer version being worked on keeps its row where it is

@@ -156,3 +156,12 @@ test('a peer upgraded in place keeps its cache: a state.json of 0.2.0 and a plac
   t.is(images.get('bad'), undefined, 'a record without its fields is dropped')
   t.deepEqual(store.downloads(), [['m3', { imageId: 'c', size: 20 }]], 'the download in progress is still wanted (its .part is kept)')
 })
+
+test('a placement whose row went (a withdrawal racing the last step of a download) is still recorded and in the table', async t => {
+  const { dir } = await tempStore(t)
+  const store = await openPeerStore(dir, log)
+  const images = openPeerImages({ store, log })
+  await images.place('a', placed('m1'), 'm1')
+  t.is(images.get('a')?.state, 'placed')
+  t.is(store.get('a')?.manifestId, 'm1')
+})
