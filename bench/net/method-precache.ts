@@ -79,7 +79,8 @@ export function precacheMethod (extraSeederArgs: string[] = [], extraPeerArgs: s
     await until('every peer to cache the image', () => peerStatus.every(f => cachedAt(f, name) !== undefined), 30 * 60_000)
     const originEgressBytes = ctx.topo.originTxBytes() - before
     ctx.stopCpu()
-    await stopGracefully(procs)
+    // writing a V8 profile at exit takes seconds per process on a busy machine
+    await stopGracefully(procs, profileDir == null ? 15_000 : 120_000)
     return {
       originEgressBytes,
       hosts: peerStatus.map((f, i) => ({ host: i, file: join(dir, `peer-${i}`, 'cache', name), seconds: ((cachedAt(f, name) as number) - t0) / 1000 }))
@@ -87,11 +88,11 @@ export function precacheMethod (extraSeederArgs: string[] = [], extraPeerArgs: s
   }
 }
 
-/** SIGTERM, then wait up to 15 s for every process to exit */
-async function stopGracefully (procs: ChildProcess[]): Promise<void> {
+/** SIGTERM, then wait up to `waitMs` for every process to exit */
+async function stopGracefully (procs: ChildProcess[], waitMs: number): Promise<void> {
   const exits = procs.filter(p => p.exitCode == null).map(async p => await new Promise(resolve => p.once('exit', resolve)))
   for (const p of procs) { try { p.kill('SIGTERM') } catch {} }
-  await Promise.race([Promise.all(exits), sleep(15_000)])
+  await Promise.race([Promise.all(exits), sleep(waitMs)])
 }
 
 function subscribers (statusFile: string): number {

@@ -25,12 +25,15 @@ function fmt (r: RegionResult): string {
   return `last ${r.lastSeconds.toFixed(2)} s = ${r.lastOverBound.toFixed(3)}× T* (${r.boundSeconds.toFixed(2)} s), p50 ${r.p50OverBound.toFixed(3)}×, ` +
     `origin egress ${r.originEgressOverSize.toFixed(3)} F, seeder sessions peak ${r.seederPeakSessions} (max_block_peers ${r.maxBlockPeers}), ` +
     `seeder contacted by ${r.seederContacts}, first-pass repeats ${r.firstPassRepeats}, peer sessions peak ${r.peerPeakSessions}, ` +
-    `complete ${String(r.allComplete)} [${r.events} events, ${r.wallSeconds.toFixed(1)} s wall]`
+    `complete ${String(r.allComplete)} [${r.events} events, ${r.recomputations} rate recomputations over ${r.refilledPerRecomputation.toFixed(0)} flows on average, ${r.wallSeconds.toFixed(1)} s wall]`
 }
 
 interface Measured { scenario: string, method: string, lastOverBound: number, p50OverBound: number, originEgressOverSize: number, hosts: number, rateMbit: number, originRateMbit: number, sizeBytes: number, hostSeconds: number[], processCpu?: { userSeconds: number, systemSeconds: number } }
 
 const median = (xs: number[]): number => { const s = xs.slice().sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2 }
+
+/** yamux's stream window, which carried the blocks in the measured runs (src/net/node.ts) */
+const VALIDATION_WINDOW = 256 * 1024
 
 /**
  * The four bench:net scenarios: each simulated with the same hosts, rates and
@@ -47,7 +50,9 @@ async function validate (runsFile: string, json: boolean): Promise<void> {
     const r0 = rs[0]
     const slow = /half at (\d+)/.exec(name)
     const cpuPerByte = median(rs.map(r => (r.processCpu?.userSeconds ?? 0) + (r.processCpu?.systemSeconds ?? 0))) / (r0.hosts * r0.sizeBytes)
-    const sim = runRegion({
+    // as many simulated runs (seeds) as measured ones, medians of each
+    const sims = rs.map((_, k) => runRegion({
+      seed: k + 1,
       hosts: r0.hosts,
       rate: r0.rateMbit * 1e6 / 8,
       originRate: r0.originRateMbit * 1e6 / 8,
@@ -56,8 +61,11 @@ async function validate (runsFile: string, json: boolean): Promise<void> {
       slowFraction: slow != null ? 0.5 : 0,
       slowRate: slow != null ? Number(slow[1]) * 1e6 / 8 : undefined,
       cpu: cpuPerByte > 0 ? { cores: 2, secondsPerByte: cpuPerByte } : undefined,
+      window: VALIDATION_WINDOW,
+      headOfLine: true,
       quantum: 0.001
-    })
+    }))
+    const sim = { lastOverBound: median(sims.map(x => x.lastOverBound)), p50OverBound: median(sims.map(x => x.p50OverBound)), originEgressOverSize: median(sims.map(x => x.originEgressOverSize)) }
     const m = { last: median(rs.map(r => r.lastOverBound)), p50: median(rs.map(r => r.p50OverBound)), egress: median(rs.map(r => r.originEgressOverSize)) }
     const d = (s: number, x: number): string => `${((s / x - 1) * 100).toFixed(0)}%`
     if (json) process.stdout.write(JSON.stringify({ scenario: name, measured: m, simulated: { last: sim.lastOverBound, p50: sim.p50OverBound, egress: sim.originEgressOverSize }, cpuSecondsPerGiB: cpuPerByte * 2 ** 30 }) + '\n')
@@ -83,6 +91,10 @@ export async function main (argv: string[]): Promise<void> {
       'max-block-peers': { type: 'string' },
       'max-neighbours': { type: 'string' },
       quantum: { type: 'string' },
+      'upload-slots': { type: 'string' },
+      'seeder-slots': { type: 'string' },
+      lookahead: { type: 'string' },
+      'request-budget': { type: 'string' },
       seed: { type: 'string', default: '1' },
       validate: { type: 'boolean', default: false },
       runs: { type: 'string', default: 'docs/bench/runs.jsonl' },
@@ -117,6 +129,10 @@ export async function main (argv: string[]): Promise<void> {
     maxBlockPeers: values['max-block-peers'] != null ? num(values['max-block-peers'], 'max-block-peers', 1, 100_000) : undefined,
     maxNeighbours: values['max-neighbours'] != null ? num(values['max-neighbours'], 'max-neighbours', 1, 1000) : undefined,
     quantum: values.quantum != null ? num(values.quantum, 'quantum', 0, 1) : undefined,
+    uploadSlots: values['upload-slots'] != null ? num(values['upload-slots'], 'upload-slots', 1, 1000) : undefined,
+    seederSlots: values['seeder-slots'] != null ? num(values['seeder-slots'], 'seeder-slots', 1, 1000) : undefined,
+    requestBudget: values['request-budget'] != null ? num(values['request-budget'], 'request-budget', 1, 10000) : undefined,
+    lookahead: values.lookahead != null ? num(values.lookahead, 'lookahead', 1, 10000) : undefined,
     seed: num(values.seed, 'seed', 0, 2 ** 31)
   }
   if (init.originRate <= 0) throw new PrecacheError('--origin-rate must be above 0')

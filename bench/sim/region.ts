@@ -35,7 +35,18 @@ export interface RegionInit {
   maxNeighbours?: number
   requestsPerPeer?: number
   uploadSlots?: number
+  seederSlots?: number
+  lookahead?: number
+  requestBudget?: number
   maxQueuedUploads?: number
+  /**
+   * Bytes a block stream keeps unacknowledged (yamux's window, when blocks
+   * cross libp2p streams); turns on the queueing model of flows.ts.
+   * @default Infinity (no window model)
+   */
+  window?: number
+  /** blocks share the session's message stream (no bulk channel), so messages queue behind them */
+  headOfLine?: boolean
   /** rate recomputation quantum, seconds (0 = exact). @default 0.002 */
   quantum?: number
   seed?: number
@@ -58,6 +69,8 @@ export interface RegionResult extends CompletionFigures {
   duplicateOverSize: number
   events: number
   recomputations: number
+  /** flows refilled per recomputation, on average (the touched component) */
+  refilledPerRecomputation: number
   wallSeconds: number
   hostSeconds: number[]
 }
@@ -82,7 +95,7 @@ export function runRegion (r: RegionInit): RegionResult {
   const rates = Array.from({ length: r.hosts }, (_, i) => i < slowCount ? (r.slowRate ?? r.rate) : r.rate)
   const boundSeconds = lowerBoundSeconds({ sizeBytes: r.sizeBytes, originUp: r.originRate, hosts: rates.map(x => ({ up: x, down: x })) })
   const loop = createEventLoop()
-  const net = createFlowNetwork(loop, { quantum: r.quantum ?? 0.002 })
+  const net = createFlowNetwork(loop, { quantum: r.quantum ?? 0.002, window: r.window, baseRtt: 2 * (r.latency ?? 0.0005) })
   const shared = r.cpu != null ? [net.addResource(r.cpu.cores / r.cpu.secondsPerByte)] : []
   const blockCount = Math.max(1, Math.ceil(r.sizeBytes / r.blockSize))
   const maxBlockPeers = r.maxBlockPeers ?? DEFAULT_MAX_BLOCK_PEERS
@@ -99,12 +112,18 @@ export function runRegion (r: RegionInit): RegionResult {
     random,
     uploadSlots: r.uploadSlots ?? 1000,
     maxQueuedUploads: r.maxQueuedUploads ?? 1e9,
+    seederSlots: r.seederSlots,
+    lookahead: r.lookahead,
+    queueing: r.window != null && r.window !== Infinity,
+    headOfLine: r.headOfLine,
+    window: r.window,
+    requestBudget: r.requestBudget,
     shared
   })
-  const seeder = swarm.addHost(true, net.addResource(r.originRate * eff), net.addResource(r.originRate * eff))
+  const seeder = swarm.addHost(true, net.addResource(r.originRate * eff, true), net.addResource(r.originRate * eff, true))
   // slow hosts spread through the id space
   const order = Array.from({ length: r.hosts }, (_, i) => i).sort(() => random() - 0.5)
-  const peers = order.map(i => swarm.addHost(false, net.addResource(rates[i] * eff), net.addResource(rates[i] * eff)))
+  const peers = order.map(i => swarm.addHost(false, net.addResource(rates[i] * eff, true), net.addResource(rates[i] * eff, true)))
   // the seeder has seen every peer (they asked for its catalogue when they started)
   for (const p of peers) seeder.known.set(p.id, -Infinity)
   for (const p of peers) swarm.start(p)
@@ -153,6 +172,7 @@ export function runRegion (r: RegionInit): RegionResult {
     duplicateOverSize: peers.reduce((s, p) => s + p.duplicateBytes, 0) / r.sizeBytes,
     events: loop.events,
     recomputations: net.recomputations,
+    refilledPerRecomputation: net.refilled / Math.max(1, net.recomputations),
     wallSeconds: (performance.now() - wallStart) / 1000,
     hostSeconds: secs
   }

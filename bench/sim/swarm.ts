@@ -32,6 +32,17 @@ export interface SwarmParams {
   maxQueuedUploads: number
   /** resources every flow also crosses (a shared CPU) */
   shared: number[]
+  /** super-seeder offers outstanding in total (undefined: its default) */
+  lookahead?: number
+  requestBudget?: number
+  /** messages wait behind link queues (the network's window model is on) */
+  queueing?: boolean
+  /** blocks cross the session's message stream: messages wait for the block being sent */
+  headOfLine?: boolean
+  /** that stream's flow-control window, bytes */
+  window?: number
+  /** upload slots of the seeder (undefined: uploadSlots) */
+  seederSlots?: number
 }
 
 type Msg =
@@ -98,11 +109,27 @@ export function createSimSwarm (loop: EventLoop, net: FlowNetwork, p: SwarmParam
   const sentCounts: Uint32Array[] = []
   let peakSeederSessions = 0
 
-  const send = (from: Host, to: number, msg: Msg): void => {
-    loop.after(p.latency, () => { deliver(hosts[to], from.id, msg) })
+  /** a message waits behind the queues of the sender's uplink and the receiver's downlink (window model; else 0) */
+  const latencyOf = (from: Host, to: Host): number => p.latency + net.delay(from.up) + net.delay(to.down)
+
+  /**
+   * Blocks on the session's own stream (no bulk channel): a message is
+   * written after the block being written to that neighbour (session.ts
+   * chains every write on one outbox)
+   */
+  const behindBlock = (from: Host, to: number): number => {
+    if (p.headOfLine !== true) return 0
+    const s = from.sessions.get(to)
+    if (s == null || s.flow < 0) return 0
+    // the write returns once the block's last bytes fit in the stream's window
+    return Math.min(60, Math.max(0, net.eta(s.flow) - (p.window ?? 0) / net.rate(s.flow)))
   }
 
-  const limitFor = (h: Host): number => requestLimit(p.requestsPerPeer, h.sessions.size)
+  const send = (from: Host, to: number, msg: Msg): void => {
+    loop.after(latencyOf(from, hosts[to]) + behindBlock(from, to), () => { deliver(hosts[to], from.id, msg) })
+  }
+
+  const limitFor = (h: Host): number => requestLimit(p.requestsPerPeer, h.sessions.size, p.requestBudget)
 
   const pump = (h: Host, s: Session): void => {
     const picker = h.picker
@@ -117,9 +144,11 @@ export function createSimSwarm (loop: EventLoop, net: FlowNetwork, p: SwarmParam
   }
 
   /** a session with queued requests gets one of the host's upload slots, or waits for one */
+  const slotsOf = (h: Host): number => h.seeder ? (p.seederSlots ?? p.uploadSlots) : p.uploadSlots
+
   const startUpload = (h: Host, s: Session): void => {
     if (s.flow >= 0 || s.uploads.length === 0 || !s.open) return
-    if (h.activeUploads >= p.uploadSlots) { if (!h.waiting.includes(s)) h.waiting.push(s); return }
+    if (h.activeUploads >= slotsOf(h)) { if (!h.waiting.includes(s)) h.waiting.push(s); return }
     h.activeUploads++
     const to = hosts[s.remote]
     const onDone = (flow: number): void => {
@@ -135,11 +164,11 @@ export function createSimSwarm (loop: EventLoop, net: FlowNetwork, p: SwarmParam
       if (s.open && s.uploads.length > 0) h.waiting.push(s)
       releaseSlot(h)
     }
-    s.flow = net.start([h.up, to.down, ...p.shared], blockBytes(s.uploads[0]), onDone)
+    s.flow = net.start([h.up, to.down, ...p.shared], blockBytes(s.uploads[0]), onDone, [to.up, h.down])
   }
 
   const releaseSlot = (h: Host): void => {
-    while (h.activeUploads < p.uploadSlots && h.waiting.length > 0) {
+    while (h.activeUploads < slotsOf(h) && h.waiting.length > 0) {
       const next = h.waiting.shift() as Session
       if (next.open && next.flow < 0 && next.uploads.length > 0) startUpload(h, next)
     }
@@ -156,7 +185,7 @@ export function createSimSwarm (loop: EventLoop, net: FlowNetwork, p: SwarmParam
     // one event for the whole fan-out (every link has the same latency)
     const to = [...h.sessions.keys()]
     const msg: Msg = { t: 'have', i: index }
-    loop.after(p.latency, () => { for (const r of to) deliver(hosts[r], h.id, msg) })
+    if (p.queueing === true) { for (const r of to) send(h, r, msg) } else loop.after(p.latency, () => { for (const r of to) deliver(hosts[r], h.id, msg) })
     if (h.have.full()) {
       h.picker = undefined
       h.doneAt = loop.now
@@ -258,7 +287,8 @@ export function createSimSwarm (loop: EventLoop, net: FlowNetwork, p: SwarmParam
         }
         break
       case 'request':
-        if (h.have.get(msg.i) && queued(h) < p.maxQueuedUploads) { s.uploads.push(msg.i); startUpload(h, s) } else send(h, from, { t: 'reject', i: msg.i })
+        // a super-seeder serves only what it offered that neighbour, and records the request (superseed.ts)
+        if (h.have.get(msg.i) && queued(h) < p.maxQueuedUploads && (h.ss?.requested(s.key, msg.i) ?? true)) { s.uploads.push(msg.i); startUpload(h, s) } else send(h, from, { t: 'reject', i: msg.i })
         break
       case 'cancel': {
         // the block being sent (uploads[0] with a flow running) cannot be taken back
@@ -334,6 +364,7 @@ export function createSimSwarm (loop: EventLoop, net: FlowNetwork, p: SwarmParam
         for (let i = 0; i < n; i++) h.have.set(i)
         h.ss = createSuperSeeder({
           blockCount: n,
+          lookahead: p.lookahead,
           now: loop.nowMs,
           offer: (peer, index) => { if (h.sessions.has(Number(peer))) send(h, Number(peer), { t: 'have', i: index }) }
         })

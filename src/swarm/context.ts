@@ -35,7 +35,7 @@ export interface SwarmContext {
   onClose: (session: { readonly remote: string }) => void
   /** records a strike against a neighbour; true when it is now banned (end the session) */
   strike: (remote: string, reason: string) => boolean
-  /** may this block be sent to this neighbour (super-seeding: only blocks offered to it) */
+  /** the neighbour asks for this block: may it be sent (super-seeding: only blocks offered to it; the request is recorded) */
   mayServe: (remote: string, index: number) => boolean
   /** a neighbour says a block we sent it was corrupt: re-check our copy */
   recheck: (index: number) => void

@@ -38,8 +38,8 @@ export const FAST_RECONNECT_INTERVAL = 1000
 export const MIN_NEIGHBOURS = 4
 
 /** Requests one neighbour may have in flight now, given how many sessions share the budget */
-export function requestLimit (requestsPerPeer: number, sessions: number): number {
-  return Math.max(1, Math.min(requestsPerPeer, Math.ceil(REQUEST_BUDGET / Math.max(1, sessions))))
+export function requestLimit (requestsPerPeer: number, sessions: number, budget = REQUEST_BUDGET): number {
+  return Math.max(1, Math.min(requestsPerPeer, Math.ceil(budget / Math.max(1, sessions))))
 }
 
 /**

@@ -140,7 +140,7 @@ export function createTorrent (init: TorrentInit): Torrent {
     onPeers: (_remote, peers) => { init.onPeers(peers) },
     strike: (remote, reason) => bans.strike(remote, reason),
     mayServe (remote, index) {
-      if (superSeeder == null || superSeeder.mayServe(remote, index)) return true
+      if (superSeeder == null || superSeeder.requested(remote, index)) return true
       refusedRequests++
       return false
     },

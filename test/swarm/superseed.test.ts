@@ -79,3 +79,100 @@ test('enforced: a neighbour may be sent only blocks offered to it, or sent and n
   s.remoteHave('a', mine[0])
   t.false(s.mayServe('a', mine[0]), 'confirmed: it holds the block')
 })
+
+function harnessWith (n: number, lookahead: number, extra: { starveMs?: number, patienceMs?: number } = {}): { offers: Map<string, number[]>, s: ReturnType<typeof createSuperSeeder>, clock: { t: number } } {
+  const offers = new Map<string, number[]>()
+  const clock = { t: 0 }
+  const s = createSuperSeeder({ blockCount: n, lookahead, starveMs: 1000, patienceMs: 10_000, ...extra, now: () => clock.t, offer: (p, i) => { offers.set(p, [...(offers.get(p) ?? []), i]) } })
+  return { offers, s, clock }
+}
+
+test('a silent neighbour\'s offers it never asked for go to others; its late request is refused; nothing is sent twice', t => {
+  const { offers, s, clock } = harnessWith(4, 4)
+  s.addPeer('paused')
+  t.deepEqual(offers.get('paused'), [0, 1, 2, 3])
+  t.true(s.requested('paused', 0), 'it asked for block 0 before it paused')
+  s.addPeer('b')
+  t.is(offers.get('b'), undefined, 'every block is offered to the paused neighbour')
+  clock.t = 999
+  s.tick()
+  t.is(offers.get('b'), undefined, 'not yet: silent for less than starveMs')
+  clock.t = 1000
+  s.tick()
+  t.deepEqual(offers.get('b')?.sort(), [1, 2], 'its unasked offers moved to b (b\'s share of the lookahead)')
+  t.is(s.withdrawnOffers, 3)
+  t.false(s.mayServe('paused', 1), 'a withdrawn offer may no longer be asked for')
+  t.true(s.mayServe('paused', 0), 'the block it asked for may still be on its way')
+  for (const i of [1, 2]) { t.true(s.requested('b', i)); s.uploaded('b', i) }
+  t.deepEqual(offers.get('b')?.sort(), [1, 2, 3], 'the last withdrawn block goes to b too')
+  t.false(s.requested('paused', 3), 'the paused neighbour wakes up and asks: refused')
+  s.uploaded('paused', 0)
+  s.uploaded('b', 3)
+  t.deepEqual([...s.sentCounts], [1, 1, 1, 1])
+  t.is(s.firstPassRepeats, 0)
+})
+
+test('an offer the neighbour asked for is never withdrawn, however long its transfer takes', t => {
+  const { offers, s, clock } = harnessWith(2, 2, { patienceMs: 3600_000 })
+  s.addPeer('slow')
+  t.true(s.requested('slow', 0))
+  t.true(s.requested('slow', 1))
+  s.addPeer('b')
+  clock.t = 60_000
+  s.tick()
+  t.is(offers.get('b'), undefined)
+  t.is(s.withdrawnOffers, 0)
+})
+
+test('a neighbour that trades with others is not fed after starveMs, only after patienceMs and 4× its own pace', t => {
+  const { offers, s, clock } = harnessWith(8, 2, { patienceMs: 5000 })
+  s.addPeer('a')
+  s.addPeer('b')
+  const got = new Map<string, number[]>([['a', []], ['b', []]])
+  // the first pass: each takes what it is offered until every block is out
+  for (let progress = true; progress;) {
+    progress = false
+    for (const p of ['a', 'b']) {
+      for (const i of offers.get(p) ?? []) {
+        if (!s.mayServe(p, i) || !s.requested(p, i)) continue
+        s.uploaded(p, i)
+        s.remoteHave(p, i)
+        got.get(p)?.push(i)
+        progress = true
+      }
+    }
+  }
+  t.deepEqual([...s.sentCounts], [1, 1, 1, 1, 1, 1, 1, 1])
+  // b gets one of a's blocks from a every 3 s: a slow but trading host (6 blocks in 9 s: 1.5 s each)
+  t.is(got.get('b')?.length, 3)
+  for (const i of got.get('b') as number[]) s.remoteHave('a', i) // a completes at once
+  for (const [k, i] of (got.get('a') as number[]).slice(0, 3).entries()) { clock.t = 3000 * (k + 1); s.remoteHave('b', i) }
+  const before = offers.get('b')?.length
+  clock.t = 9000 + 3000
+  s.tick()
+  t.is(offers.get('b')?.length, before, 'silent 3 s (> starveMs) but it trades: not fed')
+  clock.t = 9000 + 5500
+  s.tick()
+  t.is(offers.get('b')?.length, before, 'patienceMs (5 s) passed, but not 4× its pace (6 s)')
+  clock.t = 9000 + 6000
+  s.tick()
+  t.is(offers.get('b')?.length, (before as number) + 1, 'silent beyond both: fed one block')
+  t.is(s.fedBlocks, 1)
+  t.is(s.firstPassRepeats, 0)
+})
+
+test('while blocks remain unsent, a neighbour that never traded is not fed a block already sent', t => {
+  const { offers, s, clock } = harnessWith(3, 1)
+  s.addPeer('a')
+  s.addPeer('b')
+  const [a] = offers.get('a') as number[]
+  s.requested('a', a)
+  s.uploaded('a', a)
+  s.remoteHave('a', a)
+  const [b] = offers.get('b') as number[]
+  s.requested('b', b)
+  clock.t = 5000
+  s.tick()
+  t.is(s.fedBlocks, 0, 'b\'s asked-for block is still on its way; a holds an offer')
+  t.is(s.firstPassRepeats, 0)
+})
