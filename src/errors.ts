@@ -53,6 +53,8 @@ export const UnknownBackendError = define('UnknownBackendError', 2)
 export const AbortedError = define('AbortError')
 /** A seeder did not answer a catalogue request in time (the peer retries on the next connection or announcement) */
 export const CatalogueTimeoutError = define('CatalogueTimeoutError')
+/** An announcement or catalogue is not signed by a trusted seeder, or its signature is bad (a relay cannot forge one) */
+export const UntrustedAnnouncementError = define('UntrustedAnnouncementError')
 /** A bulk data channel sent bytes that break its framing (SPEC.md, bulk channel) */
 export const BulkDecodeError = define('BulkDecodeError')
 /** A bulk data channel could not be opened or was refused (block data then goes over the libp2p stream) */

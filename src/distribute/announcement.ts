@@ -21,10 +21,16 @@ export const MAX_ANNOUNCEMENT_BYTES = 1024 * 1024
 /** Most images in one catalogue */
 export const MAX_CATALOGUE_IMAGES = 2000
 
+/**
+ * `seq`: the seeder's announcement sequence number (grows with every
+ * announcement and every change of its catalogue, across restarts: it starts
+ * from the clock in ms). A peer uses it to refuse a relayed announcement older
+ * than what it knows (catalogue-order.ts). Absent from an older seeder's.
+ */
 export type Announcement =
-  | { type: 'cache', meta: ImageMeta }
-  | { type: 'withdraw', imageId: string }
-  | { type: 'catalogue', images: ImageMeta[], generation?: number, complete?: boolean }
+  | { type: 'cache', meta: ImageMeta, seq?: number }
+  | { type: 'withdraw', imageId: string, seq?: number }
+  | { type: 'catalogue', images: ImageMeta[], generation?: number, complete?: boolean, seq?: number }
 
 function fail (why: string): never {
   throw new WireDecodeError(`invalid announcement: ${why}`)
@@ -83,6 +89,12 @@ export function encodeAnnouncement (a: Announcement): Uint8Array {
 export function decodeAnnouncement (bytes: Uint8Array): Announcement {
   const obj = asRecord(parseJsonBytes(bytes, MAX_ANNOUNCEMENT_BYTES, fail))
   if (obj.v !== 1) fail('unknown version')
+  const a = parseBody(obj)
+  if (obj.seq !== undefined) a.seq = int(obj.seq, 'seq', 0)
+  return a
+}
+
+function parseBody (obj: Record<string, unknown>): Announcement {
   switch (obj.type) {
     case 'cache': return { type: 'cache', meta: parseMeta(obj.meta) }
     case 'withdraw': {

@@ -137,7 +137,7 @@ export async function sendReport (node: PrecacheNode, seeder: { id: string, ma: 
 }
 
 /** Seeder side: records every well-formed report with the authenticated peer id it came from */
-export async function handleReports (node: PrecacheNode, onReport: (peerId: string, report: Report) => void): Promise<() => Promise<void>> {
+export async function handleReports (node: PrecacheNode, onReport: (peerId: string, report: Report) => void, after?: (connection: Connection, stream: Stream) => void): Promise<() => Promise<void>> {
   await node.handle(REPORT_PROTOCOL, async (stream: Stream, connection: Connection) => {
     const deadline = setTimeout(() => { stream.abort(new Error('report timed out')) }, DEFAULT_REPORT_TIMEOUT)
     try {
@@ -152,6 +152,7 @@ export async function handleReports (node: PrecacheNode, onReport: (peerId: stri
       onReport(connection.remotePeer.toString(), report)
       stream.send(Uint8Array.of(REPORT_ACCEPTED))
       await stream.close()
+      after?.(connection, stream)
     } catch (err) {
       stream.abort(asError(err))
     } finally {

@@ -1,121 +1,138 @@
 /**
- * Peer side of Distribute: accepts announcements only when gossipsub's
- * signature shows they come from a trusted seeder, and asks seeders for their
- * catalogue directly whenever a connection to one opens (so a peer that joins
- * late, or missed a message, catches up).
+ * Peer side of Distribute: accepts an announcement only when it is signed by
+ * a trusted seeder (signed.ts) and newer than what the peer knows from that
+ * seeder (catalogue-order.ts) — whoever relayed it: the gossip mesh, a
+ * neighbour answering a catalogue pull, or the seeder itself. Keeps the newest
+ * signed catalogue of each trusted seeder and hands it to neighbours that
+ * pull it (catalogue-pull.ts), so a peer need not be connected to a seeder to
+ * learn what it serves.
  */
 import type { PeerId } from '@libp2p/interface'
+import type { Multiaddr } from '@multiformats/multiaddr'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { CatalogueTimeoutError, WireDecodeError, errorMessage } from '../errors.js'
 import type { Message } from '@libp2p/gossipsub'
+import { errorMessage } from '../errors.js'
 import type { Logger } from '../log.js'
 import type { PrecacheNode } from '../net/node.js'
-import { decodeAnnouncement, MAX_ANNOUNCEMENT_BYTES } from './announcement.js'
 import type { Announcement } from './announcement.js'
-import { CATALOGUE_PROTOCOL } from './announcer.js'
+import { decodeSignedAnnouncement, verifyAnnouncement } from './signed.js'
+import { createAnnouncementOrder } from './catalogue-order.js'
+import { pullCatalogue, samplePeers, servePulls } from './catalogue-pull.js'
+import type { PullPeer } from './catalogue-wire.js'
+
+/** Where an announcement came from */
+export type Via = 'gossip' | 'neighbour' | 'seeder'
 
 export interface SubscriberInit {
   topic: string
   /** peer ids whose announcements are accepted */
   trusted: string[]
-  /** called for every accepted announcement, with the seeder it came from */
-  onAnnouncement: (a: Announcement, from: string) => void
-  /**
-   * How long a direct catalogue request may take
-   *
-   * @default 10000
-   */
-  catalogueTimeout?: number
+  /** called for every accepted announcement, with the seeder that signed it and how it arrived */
+  onAnnouncement: (a: Announcement, from: string, via: Via) => void
+  /** called for every well-signed announcement, news or not (a periodic catalogue repeats the last one) */
+  onHeard?: (type: Announcement['type'], from: string) => void
 }
 
-/** The one byte that asks a seeder for its catalogue (SPEC.md) */
-const CATALOGUE_REQUEST = Uint8Array.of(1)
+/** Counters for the status file (`relay` in a peer's status) */
+export interface RelayCounters {
+  accepted: Record<Via, number>
+  /** well-signed but not newer than what was known (replays, periodic repeats) */
+  stale: number
+  /** bad signature, untrusted signer, malformed */
+  refused: number
+  pullsSent: number
+  pullsFailed: number
+  pullsAnswered: number
+}
 
-/** @default 10000 */
-export const DEFAULT_CATALOGUE_TIMEOUT = 10_000
+export interface PullResult { peers: PullPeer[], link: boolean, newer: number }
 
 export interface Subscriber {
-  /** asks one seeder for its catalogue now */
-  requestCatalogue: (seeder: PeerId, signal?: AbortSignal) => Promise<void>
-  stop: () => void
+  /** asks `target` (a neighbour or a seeder) for every trusted seeder's newest catalogue */
+  pull: (target: PeerId | Multiaddr, via: Via, signal?: AbortSignal) => Promise<PullResult>
+  /** when a well-signed announcement of `seeder` last arrived (ms; 0 = never), stale repeats included */
+  lastHeard: (seeder: string) => number
+  /** the newest catalogue seq applied from `seeder` (0 = none) */
+  catalogueSeq: (seeder: string) => number
+  counters: () => RelayCounters
+  stop: () => Promise<void>
 }
 
-export function createSubscriber (components: { node: PrecacheNode, log: Logger }, init: SubscriberInit): Subscriber {
+export async function createSubscriber (components: { node: PrecacheNode, log: Logger }, init: SubscriberInit): Promise<Subscriber> {
   const { node, log } = components
   const trusted = new Set(init.trusted)
-  /** per seeder, how many announcements were accepted (orders replies against gossip) */
+  const order = createAnnouncementOrder()
+  /** the newest signed catalogue of each trusted seeder, as received (what neighbours are given) */
+  const newest = new Map<string, { seq: number, bytes: Uint8Array }>()
   const heard = new Map<string, number>()
+  const counters: RelayCounters = { accepted: { gossip: 0, neighbour: 0, seeder: 0 }, stale: 0, refused: 0, pullsSent: 0, pullsFailed: 0, pullsAnswered: 0 }
   const pubsub = node.services.pubsub
 
-  const onMessage = (evt: CustomEvent<Message>): void => {
-    const msg = evt.detail
-    if (msg.topic !== init.topic) return
-    const from = msg.type === 'signed' ? msg.from.toString() : undefined
-    if (from == null || !trusted.has(from)) {
-      log.warn('ignored an announcement from an untrusted node', { from: from ?? 'unsigned' })
-      return
-    }
+  /** verifies and applies one envelope; returns whether it was news */
+  const accept = async (bytes: Uint8Array, via: Via, expect?: string): Promise<boolean> => {
+    let signed
     try {
-      const a = decodeAnnouncement(msg.data)
-      heard.set(from, (heard.get(from) ?? 0) + 1)
-      init.onAnnouncement(a, from)
+      signed = decodeSignedAnnouncement(bytes)
+      if (expect != null && (signed.signer !== expect || signed.announcement.type !== 'catalogue')) throw new Error(`asked for seeder ${expect}'s catalogue, got a ${signed.announcement.type} of ${signed.signer}`)
+      await verifyAnnouncement(signed, trusted)
     } catch (err) {
-      log.warn(`ignored a malformed announcement from ${from}: ${errorMessage(err)}`)
+      counters.refused++
+      log.warn(`refused an announcement (${via}): ${errorMessage(err)}`, { event: 'announcement-refused', via })
+      return false
     }
+    const a = signed.announcement
+    const seq = a.seq ?? 0
+    init.onHeard?.(a.type, signed.signer)
+    // the seeder is alive and we are up to date with it (a replay of something older proves neither)
+    if (seq >= order.newest(signed.signer)) heard.set(signed.signer, Date.now())
+    const imageId = a.type === 'cache' ? a.meta.imageId : a.type === 'withdraw' ? a.imageId : undefined
+    if (order.check(signed.signer, { type: a.type, seq, imageId }) === 'stale') { counters.stale++; return false }
+    if (a.type === 'catalogue') newest.set(signed.signer, { seq, bytes: signed.bytes })
+    counters.accepted[via]++
+    init.onAnnouncement(a, signed.signer, via)
+    return true
   }
 
-  const requestCatalogue = async (seeder: PeerId, signal?: AbortSignal): Promise<void> => {
-    const id = seeder.toString()
-    const mark = heard.get(id) ?? 0
-    const deadline = signal ?? AbortSignal.timeout(init.catalogueTimeout ?? DEFAULT_CATALOGUE_TIMEOUT)
-    const stream = await node.dialProtocol(seeder, CATALOGUE_PROTOCOL, { signal: deadline })
-    const timedOut = (): Error => new CatalogueTimeoutError(`no complete catalogue from seeder ${id} in time`)
-    const onAbort = (): void => { stream.abort(timedOut()) }
-    deadline.addEventListener('abort', onAbort, { once: true })
-    const chunks: Uint8Array[] = []
-    let total = 0
-    try {
-      stream.send(CATALOGUE_REQUEST)
-      for await (const chunk of stream) {
-        total += chunk.byteLength
-        if (total > MAX_ANNOUNCEMENT_BYTES) { stream.abort(new Error('too large')); throw new WireDecodeError('catalogue too large') }
-        chunks.push(chunk.subarray())
+  const onMessage = (evt: CustomEvent<Message>): void => {
+    if (evt.detail.topic !== init.topic) return
+    void accept(evt.detail.data, 'gossip')
+  }
+
+  const stopServing = await servePulls(node, {
+    newest: (seeder, haveSeq) => { const n = newest.get(seeder); return n != null && n.seq > haveSeq ? n.bytes : undefined },
+    peers: async (remote) => await samplePeers(node, remote, trusted),
+    onServed: () => { counters.pullsAnswered++ }
+  })
+
+  const pull = async (target: PeerId | Multiaddr, via: Via, signal?: AbortSignal): Promise<PullResult> => {
+    const out: PullResult = { peers: [], link: false, newer: 0 }
+    for (const id of trusted) {
+      counters.pullsSent++
+      try {
+        const reply = await pullCatalogue(node, target, peerIdFromString(id), order.catalogueSeq(id), signal)
+        if (out.peers.length === 0) out.peers = reply.peers
+        out.link ||= reply.link
+        if (reply.signed != null && await accept(reply.signed, via, id)) out.newer++
+      } catch (err) {
+        counters.pullsFailed++
+        throw err
       }
-    } finally {
-      deadline.removeEventListener('abort', onAbort)
     }
-    if (deadline.aborted) throw timedOut()
-    const a = decodeAnnouncement(Buffer.concat(chunks))
-    // a reply that crossed another accepted announcement from the same seeder
-    // (gossip, or a concurrent reply) may be stale: applying it could withdraw
-    // an image announced meanwhile
-    if ((heard.get(id) ?? 0) !== mark) {
-      log('ignored a catalogue reply older than the announcements since', { seeder: id })
-      return
-    }
-    heard.set(id, mark + 1)
-    init.onAnnouncement(a, id)
-  }
-
-  const onConnect = (evt: { detail: PeerId }): void => {
-    const peer = evt.detail
-    if (!trusted.has(peer.toString())) return
-    requestCatalogue(peer).catch((err: unknown) => { log.warn(`could not get the catalogue from seeder ${peer.toString()}: ${errorMessage(err)}`) })
+    return out
   }
 
   pubsub.subscribe(init.topic)
   pubsub.addEventListener('message', onMessage)
-  node.addEventListener('peer:connect', onConnect)
-  for (const id of trusted) {
-    if (node.getConnections(peerIdFromString(id)).length > 0) onConnect({ detail: peerIdFromString(id) })
-  }
 
   return {
-    requestCatalogue,
-    stop () {
+    pull,
+    lastHeard: (seeder) => heard.get(seeder) ?? 0,
+    catalogueSeq: (seeder) => order.catalogueSeq(seeder),
+    counters: () => ({ ...counters, accepted: { ...counters.accepted } }),
+    async stop () {
       pubsub.removeEventListener('message', onMessage)
-      node.removeEventListener('peer:connect', onConnect)
       pubsub.unsubscribe(init.topic)
+      await stopServing()
     }
   }
 }

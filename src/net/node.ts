@@ -32,6 +32,9 @@ export const MAX_MUXER_FRAME = 1024 * 1024
  */
 export const DEFAULT_MAX_CONNECTIONS = 300
 
+/** Gossipsub mesh degree (and its bounds) of every node: small, for swarms whose peers keep few connections */
+export const GOSSIP_MESH = { D: 4, Dlo: 2, Dhi: 8 } as const
+
 export type PrecacheNode = Libp2p<{ identify: Identify, pubsub: GossipSub }>
 
 export interface NodeInit {
@@ -83,9 +86,7 @@ export async function createNode (init: NodeInit): Promise<PrecacheNode> {
     services: {
       identify: identify(),
       pubsub: gossipsub({
-        D: 4,
-        Dlo: 2,
-        Dhi: 8,
+        ...GOSSIP_MESH,
         Dout: 1,
         floodPublish: true,
         allowPublishToZeroTopicPeers: true,

@@ -12,6 +12,7 @@ import type { Logger } from '../log.js'
 import type { ImageMeta } from '../image/meta.js'
 import { createSubscriber } from '../distribute/subscriber.js'
 import type { Announcement } from '../distribute/announcement.js'
+import type { Via } from '../distribute/subscriber.js'
 import { countBy, startBase } from './common.js'
 import { startStatusFile } from './status.js'
 import { backoff, DEFAULT_MAX_RETRY } from './retry.js'
@@ -22,7 +23,10 @@ import { createLifecycle } from './lifecycle.js'
 import { openPeerImages } from './peer-images.js'
 import type { PeerJob } from './peer-images.js'
 import { imageReport, peerImageStatus } from './peer-image-status.js'
-import { keepSeedersConnected, seedersFromConfig } from './seeder-link.js'
+import { seedersFromConfig } from './seeder-link.js'
+import { startLinks } from './links.js'
+import { countConnections } from '../net/idle.js'
+import type { LearnedImage } from './status.js'
 import { metrics } from '../ops/metrics.js'
 import { RELEASE } from './version.js'
 import { startMetricsServer } from '../ops/metrics-server.js'
@@ -72,7 +76,11 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
     row.job = undefined
     void swarm.remove(meta.manifestId).finally(() => { if (images.get(meta.imageId)?.job == null) start(job.meta, job.seeder, 0, repairs) })
   }
-  const dl: DownloadComponents = { swarm, driver, images, store, space, trusted, log: log.child('download'), onCorrupt }
+  const seederIds = new Set(trusted)
+  /** up to 3 random connected peers, asked for a manifest before its seeders */
+  const neighbours = (): Array<{ peerId: string, addrs: string[] }> => [...new Set(node.getConnections().map(c => c.remotePeer.toString()))]
+    .filter(id => !seederIds.has(id)).sort(() => Math.random() - 0.5).slice(0, 3).map(peerId => ({ peerId, addrs: [] }))
+  const dl: DownloadComponents = { swarm, driver, images, store, space, trusted, log: log.child('download'), onCorrupt, neighbours }
   const lifecycle = createLifecycle({ dl, log }, { grace: config.cache.withdraw_grace })
   /** the table as the status file, the fleet report and the metrics show it */
   const imageStatus = (): ReturnType<typeof peerImageStatus>[] => images.rows().map(r => peerImageStatus(r, swarm))
@@ -148,17 +156,31 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
     })
   }
 
-  /** per seeder: catalogues received, and the newest complete generation applied */
+  /** per seeder: catalogues received (repeats included), and the newest complete generation applied */
   const views = new Map<string, { catalogues: number, generation?: number, complete: boolean, applied?: number }>()
-  const onAnnouncement = (a: Announcement, from: string): void => {
+  const viewOf = (from: string): { catalogues: number, generation?: number, complete: boolean, applied?: number } => {
+    let view = views.get(from)
+    if (view == null) { view = { catalogues: 0, complete: false }; views.set(from, view) }
+    return view
+  }
+  const onHeard = (type: Announcement['type'], from: string): void => { if (type === 'catalogue') viewOf(from).catalogues++ }
+  /** how each image's current announcement was first learned (the last 64) */
+  const learned = new Map<string, LearnedImage & { manifestId: string }>()
+  const learn = (meta: ImageMeta, via: Via): void => {
+    if (learned.get(meta.imageId)?.manifestId === meta.manifestId) return
+    learned.delete(meta.imageId)
+    learned.set(meta.imageId, { manifestId: meta.manifestId, at: Date.now(), via, seederConnected: node.getConnections().some(c => seederIds.has(c.remotePeer.toString())) })
+    if (learned.size > 64) learned.delete(learned.keys().next().value as string)
+  }
+  const onAnnouncement = (a: Announcement, from: string, via: Via): void => {
+    if (a.type === 'cache') learn(a.meta, via)
+    else if (a.type === 'catalogue') for (const m of a.images) learn(m, via)
     if (a.type === 'cache') start(a.meta, from)
     else if (a.type === 'withdraw') {
       log(`seeder ${from} withdrew image ${a.imageId}`)
       void lifecycle.release(a.imageId, `withdrawn by seeder ${from}`)
     } else {
-      const view = views.get(from) ?? { catalogues: 0, complete: false }
-      views.set(from, view)
-      view.catalogues++
+      const view = viewOf(from)
       view.complete = a.complete === true
       view.generation = a.generation
       for (const m of a.images) start(m, from)
@@ -173,10 +195,10 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
       }
     }
   }
-  const subscriber = createSubscriber({ node, log: log.child('distribute') }, { topic: config.DEFAULT.topic, trusted, onAnnouncement })
-
-  // keep a connection to every seeder (the catalogue is requested on connect)
-  const seederLink = keepSeedersConnected({ node, log }, seeders)
+  const subscriber = await createSubscriber({ node, log: log.child('distribute') }, { topic: config.DEFAULT.topic, trusted, onAnnouncement, onHeard })
+  // gossip neighbours, catalogue pulls, and a seeder only when needed (links.ts)
+  const links = startLinks({ node, log: log.child('links'), subscriber }, seeders, { neighbours: config.peer.gossip_neighbours, pullInterval: config.peer.catalogue_pull_interval })
+  const connections = countConnections(node)
   const maintain = driver.maintain != null
     ? setInterval(() => { void driver.maintain?.(stopping.signal, id => images.get(id)?.stored?.state !== 'released').catch((err: unknown) => { log.warn(`cache maintenance: ${errorMessage(err)}`) }) }, DEFAULT_MAINTENANCE_INTERVAL)
     : undefined
@@ -193,21 +215,29 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
     role: 'peer',
     peerId: node.peerId.toString(),
     data: swarm.data(),
-    seeders: seeders.map(s => ({ peerId: s.id, connected: node.getConnections().some(c => c.remotePeer.toString() === s.id), catalogues: 0, complete: false, ...views.get(s.id), unreachable: seederLink.unreachable(s.id) })),
+    seeders: seeders.map(s => ({ peerId: s.id, connected: node.getConnections().some(c => c.remotePeer.toString() === s.id), catalogues: 0, complete: false, ...views.get(s.id), unreachable: links.unreachable(s.id) })),
     cache: { bytes: cachedBytes(), maxBytes: config.cache.max_bytes, minFree: config.cache.min_free, waiting: images.rows().filter(r => r.state === 'waiting').map(r => r.imageId) },
     images: imageStatus(),
     bans: bans.records(),
-    refusedHandshakes: refusedHandshakes()
+    refusedHandshakes: refusedHandshakes(),
+    relay: {
+      ...subscriber.counters(),
+      ...links.status(),
+      connections: connections.now(),
+      peakConnections: connections.peak(),
+      learned: Object.fromEntries([...learned].map(([id, { at, via, seederConnected }]) => [id, { at, via, seederConnected }]))
+    }
   }))
 
   return {
     peerId: node.peerId.toString(),
     async stop () {
       stopping.abort()
-      seederLink.stop()
+      links.stop()
+      connections.stop()
       if (maintain != null) clearInterval(maintain)
       lifecycle.stop()
-      subscriber.stop()
+      await subscriber.stop()
       reporter.stop()
       await metricsServer?.close()
       await stopStatus()

@@ -1,8 +1,6 @@
 /**
- * Keeps a connection to every seeder (a peer asks for the catalogue on
- * connect). A seeder that is not up yet is waited for quietly — retries start
- * at half a second — and only a seeder unreachable for a while is a warning,
- * repeated at most every ten minutes, naming the address and what to check.
+ * The seeders a peer follows, and what it reports when one cannot be reached.
+ * (When a peer connects to a seeder: links.ts.)
  */
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
@@ -11,14 +9,9 @@ import type { Config } from '../config/load.js'
 import { requireOption } from '../config/load.js'
 import { ConfigError } from '../errors.js'
 import type { Logger } from '../log.js'
-import type { PrecacheNode } from '../net/node.js'
 import { TRANSIENT, explainDial } from '../net/dial-error.js'
 import type { DialFailure } from '../net/dial-error.js'
 
-/** First retry after a failed dial; doubles up to DEFAULT_RETRY_MAX. @default 500 */
-export const DEFAULT_RETRY_MIN = 500
-/** @default 5000 */
-export const DEFAULT_RETRY_MAX = 5000
 /** Time allowed for one dial. @default 10000 */
 export const DEFAULT_DIAL_TIMEOUT = 10_000
 /** A seeder unreachable this long is a warning. @default 60000 */
@@ -52,87 +45,53 @@ function checkPeerId (id: string, what: string): void {
   }
 }
 
-export interface SeederLinkInit {
-  retryMin?: number
-  retryMax?: number
-  dialTimeout?: number
-  warnAfter?: number
-  warnEvery?: number
-}
-
 /** Why a seeder could not be reached the last time (cleared once it is) */
 export interface SeederUnreachable { reason: DialFailure, text: string, since: number }
 
-export interface SeederLink {
-  /** the last failure to reach a seeder, by its peer id, while it is failing */
+/**
+ * Remembers failures to reach each seeder, for the status file and the log:
+ * a seeder not up yet is waited for quietly; only one unreachable for a while
+ * (or misconfigured: wrong id, wrong swarm key) is a warning, repeated at most
+ * every ten minutes, naming the address and what to check.
+ */
+export interface SeederReach {
+  reached: (s: SeederTarget) => void
+  failed: (s: SeederTarget, err: unknown) => void
   unreachable: (peerId: string) => SeederUnreachable | undefined
-  stop: () => void
 }
 
-export function keepSeedersConnected (components: { node: PrecacheNode, log: Logger }, seeders: SeederTarget[], init: SeederLinkInit = {}): SeederLink {
-  const { node, log } = components
-  const retryMin = init.retryMin ?? DEFAULT_RETRY_MIN
-  const retryMax = init.retryMax ?? DEFAULT_RETRY_MAX
+export function createSeederReach (log: Logger, init: { dialTimeout?: number, warnAfter?: number, warnEvery?: number } = {}): SeederReach {
   const dialTimeout = init.dialTimeout ?? DEFAULT_DIAL_TIMEOUT
   const warnAfter = init.warnAfter ?? DEFAULT_WARN_AFTER
   const warnEvery = init.warnEvery ?? DEFAULT_WARN_EVERY
-  const stopping = new AbortController()
   const failures = new Map<string, SeederUnreachable>()
-  const timers = new Set<NodeJS.Timeout>()
-  const later = (ms: number, fn: () => void): void => {
-    const t = setTimeout(() => { timers.delete(t); fn() }, ms)
-    timers.add(t)
-  }
-
-  for (const s of seeders) {
-    let failingSince: number | undefined
-    let lastWarn = 0
-    let delay = retryMin
-    let everConnected = false
-    const addr = s.ma.toString()
-    const tick = async (): Promise<void> => {
-      if (stopping.signal.aborted) return
-      if (node.getConnections().some(c => c.remotePeer.toString() === s.id)) {
-        later(retryMax, () => { void tick() })
-        return
-      }
-      try {
-        await node.dial(s.ma, { signal: AbortSignal.any([AbortSignal.timeout(dialTimeout), stopping.signal]) })
-        if (failingSince != null && lastWarn > 0) log(`reached seeder ${addr} again`)
-        else if (!everConnected) log(`connected to seeder ${addr}`)
-        everConnected = true
-        failures.delete(s.id)
-        failingSince = undefined
-        lastWarn = 0
-        delay = retryMin
-        later(retryMax, () => { void tick() })
-      } catch (err) {
-        if (stopping.signal.aborted) return
-        const now = Date.now()
-        failingSince ??= now
-        const { reason, text } = explainDial(err, s.ma, dialTimeout)
-        failures.set(s.id, { reason, text, since: failingSince })
-        // a seeder not up yet is normal for a while; a wrong key or id is not
-        const patience = TRANSIENT.includes(reason) ? warnAfter : 0
-        if (now - failingSince >= patience && now - lastWarn >= warnEvery) {
-          lastWarn = now
-          const since = now - failingSince >= 1000 ? ` for ${Math.round((now - failingSince) / 1000)} s` : ''
-          log.warn(`cannot reach seeder ${addr}${since}: ${text} (retrying)`, { event: 'seeder-unreachable', seeder: addr, reason })
-        } else {
-          log.debug(`cannot reach seeder ${addr}: ${text} (retrying in ${delay / 1000} s)`, { reason })
-        }
-        later(delay, () => { void tick() })
-        delay = Math.min(retryMax, delay * 2)
-      }
-    }
-    void tick()
-  }
+  const lastWarn = new Map<string, number>()
+  const everReached = new Set<string>()
   return {
-    unreachable: (peerId) => failures.get(peerId),
-    stop () {
-      stopping.abort()
-      for (const t of timers) clearTimeout(t)
-      timers.clear()
-    }
+    reached (s) {
+      const addr = s.ma.toString()
+      if (failures.has(s.id) && (lastWarn.get(s.id) ?? 0) > 0) log(`reached seeder ${addr} again`)
+      else if (!everReached.has(s.id)) log(`connected to seeder ${addr}`)
+      everReached.add(s.id)
+      failures.delete(s.id)
+      lastWarn.delete(s.id)
+    },
+    failed (s, err) {
+      const addr = s.ma.toString()
+      const now = Date.now()
+      const since = failures.get(s.id)?.since ?? now
+      const { reason, text } = explainDial(err, s.ma, dialTimeout)
+      failures.set(s.id, { reason, text, since })
+      // a seeder not up yet is normal for a while; a wrong key or id is not
+      const patience = TRANSIENT.includes(reason) ? warnAfter : 0
+      if (now - since >= patience && now - (lastWarn.get(s.id) ?? 0) >= warnEvery) {
+        lastWarn.set(s.id, now)
+        const during = now - since >= 1000 ? ` for ${Math.round((now - since) / 1000)} s` : ''
+        log.warn(`cannot reach seeder ${addr}${during}: ${text} (retrying)`, { event: 'seeder-unreachable', seeder: addr, reason })
+      } else {
+        log.debug(`cannot reach seeder ${addr}: ${text} (retrying)`, { reason })
+      }
+    },
+    unreachable: (peerId) => failures.get(peerId)
   }
 }

@@ -20,6 +20,7 @@ import { createSeederImageTable } from './seeder-images.js'
 import { backoff } from './retry.js'
 import { InputFileError, errorMessage } from '../errors.js'
 import { openGeneration } from './generation.js'
+import { closeIfIdle, countConnections, trimIdleConnections } from '../net/idle.js'
 import { metrics } from '../ops/metrics.js'
 import { RELEASE } from './version.js'
 import { startMetricsServer } from '../ops/metrics-server.js'
@@ -58,7 +59,10 @@ export async function startSeeder (config: Config, log: Logger): Promise<Seeder>
     addrs: node.getMultiaddrs().map(a => a.toString().replace(/\/p2p\/[^/]+$/, ''))
   })
   const server = createSwarmServer({ swarm, privateKey, self, log: log.child('serve'), onSourceChanged: () => { kick() } }, { stateDir: config.DEFAULT.state_dir, blockSize: config.swarm.block_size })
-  const announcer = await createAnnouncer({ node, log: log.child('distribute') }, { topic: config.DEFAULT.topic, interval: config.seeder.announce_interval })
+  const announcer = await createAnnouncer({ node, log: log.child('distribute'), privateKey }, { topic: config.DEFAULT.topic, interval: config.seeder.announce_interval, links: config.seeder.gossip_links })
+  // only gossip links stay: reports, catalogue fallbacks and turned-away sessions leave no lasting connection
+  const idle = trimIdleConnections(node, { keep: announcer.isLink, idleMs: config.seeder.idle_close })
+  const connections = countConnections(node)
   const controller = new AbortController()
   const images = createSeederImageTable()
   let failures = 0
@@ -167,7 +171,10 @@ export async function startSeeder (config: Config, log: Logger): Promise<Seeder>
   }
 
   const fleet = createFleet({ seeder: node.peerId.toString(), peerTimeout: config.seeder.peer_timeout })
-  const stopReports = await handleReports(node, (peerId, report) => { fleet.record(peerId, report) })
+  // a report is one exchange: its connection is closed at once unless something else uses it
+  const stopReports = await handleReports(node, (peerId, report) => { fleet.record(peerId, report) }, (connection, stream) => {
+    if (!announcer.isLink(connection.remotePeer.toString())) closeIfIdle(connection, stream)
+  })
   const admin = await startAdminServer(config, {
     fleet: () => fleet.view(announcer.catalogue().map(m => ({ imageId: m.imageId, name: m.name, size: m.size, selector: m.selector })),
       (labels, image) => selects(image.selector, labels)),
@@ -222,7 +229,8 @@ export async function startSeeder (config: Config, log: Logger): Promise<Seeder>
       }
     }),
     bans: bans.records(),
-    refusedHandshakes: refusedHandshakes()
+    refusedHandshakes: refusedHandshakes(),
+    relay: { ...announcer.relayStatus(), connections: connections.now(), peakConnections: connections.peak(), idleClosed: idle.closed() }
   }))
 
   return {
@@ -240,6 +248,8 @@ export async function startSeeder (config: Config, log: Logger): Promise<Seeder>
       await admin.close()
       await stopReports()
       await stopStatus()
+      idle.stop()
+      connections.stop()
       await announcer.stop()
       await swarm.stop()
       await node.stop()

@@ -1,6 +1,6 @@
 /**
  * The status file (`--status-file`): a JSON snapshot of a role, rewritten
- * atomically every second. This module is its schema: the types below are
+ * atomically within a second of any change. This module is its schema: the types below are
  * what the file holds, and tests, benchmarks and the demo read it through
  * `readStatus` / `readPeerStatus` / `readSeederStatus` — never by parsing log
  * lines. A field is added here first; the roles' snapshots must match it.
@@ -15,6 +15,8 @@ import { atomicWrite } from '../util/atomic-write.js'
 import type { PeerImageState } from './peer-images.js'
 import type { SeederUnreachable } from './seeder-link.js'
 import type { SeederImageState } from './seeder-images.js'
+import type { RelayCounters, Via } from '../distribute/subscriber.js'
+import type { LinksStatus } from './links.js'
 
 /**
  * How often the status file is rewritten
@@ -63,6 +65,39 @@ export interface SeederStatus {
   bans?: BanRecord[]
   /** inbound connections whose handshake failed (another swarm key, or another expected identity) */
   refusedHandshakes?: number
+  /** connections and gossip links (SPEC.md §1, "Relayed announcements") */
+  relay?: SeederRelayStatus
+}
+
+export interface SeederRelayStatus {
+  /** peers kept connected to carry the seeder's gossip into the mesh, and the most it keeps ([seeder] gossip_links) */
+  links: number
+  maxLinks: number
+  /** catalogue pulls answered */
+  pullsAnswered: number
+  /** the catalogue's sequence number */
+  seq: number
+  /** libp2p connections open now, the most at once, and idle ones the seeder closed */
+  connections: number
+  peakConnections: number
+  idleClosed: number
+}
+
+/** How a peer first learned of an image's current announcement */
+export interface LearnedImage {
+  at: number
+  via: Via
+  /** whether the peer had a connection to any of its seeders at that moment */
+  seederConnected: boolean
+}
+
+/** A peer's announcement relay: counters, neighbours, seeder links */
+export interface PeerRelayStatus extends RelayCounters, LinksStatus {
+  /** libp2p connections open now (all kinds) and the most at once */
+  connections: number
+  peakConnections: number
+  /** per image (the last 64 announced): when and how it was first learned */
+  learned: Record<string, LearnedImage>
 }
 
 /** One image on a peer (a row of its state table, peer-images.ts) */
@@ -129,6 +164,7 @@ export interface PeerStatus {
   bans?: BanRecord[]
   /** inbound connections whose handshake failed */
   refusedHandshakes?: number
+  relay?: PeerRelayStatus
 }
 
 export type Status = SeederStatus | PeerStatus
@@ -187,15 +223,33 @@ export function readPeerStatusSync (file: string): PeerStatus | undefined {
   return asRole(readStatusSync(file), 'peer', file)
 }
 
-/** Writes `snapshot()` to `path` atomically every `interval`; the returned function writes a last one and stops */
-export function startStatusFile (path: string | undefined, snapshot: () => Status, interval = DEFAULT_STATUS_INTERVAL): () => Promise<void> {
+/**
+ * A status file whose content has not changed is still rewritten this often
+ * (so that one removed by hand comes back)
+ *
+ * @default 30000
+ */
+export const DEFAULT_STATUS_REFRESH = 30_000
+
+/**
+ * Writes `snapshot()` to `path` atomically when it changed, checked every
+ * `interval` (an idle node does not rewrite the same bytes every second); the
+ * returned function writes a last one and stops
+ */
+export function startStatusFile (path: string | undefined, snapshot: () => Status, interval = DEFAULT_STATUS_INTERVAL, refresh = DEFAULT_STATUS_REFRESH): () => Promise<void> {
   if (path == null) return async () => {}
   let writing: Promise<void> = Promise.resolve()
-  const write = (): void => {
-    // rewritten every second and worthless after a crash: no fsync; readable like any log
-    writing = writing.then(async () => { await atomicWrite(path, JSON.stringify(snapshot()), { sync: false, mode: 0o644 }) }).catch(() => {})
+  let last = ''
+  let lastAt = 0
+  const write = (force: boolean): void => {
+    const text = JSON.stringify(snapshot())
+    if (!force && text === last && Date.now() - lastAt < refresh) return
+    last = text
+    lastAt = Date.now()
+    // rewritten often and worthless after a crash: no fsync; readable like any log
+    writing = writing.then(async () => { await atomicWrite(path, text, { sync: false, mode: 0o644 }) }).catch(() => {})
   }
-  const timer = setInterval(write, interval)
-  write()
-  return async () => { clearInterval(timer); write(); await writing }
+  const timer = setInterval(() => { write(false) }, interval)
+  write(true)
+  return async () => { clearInterval(timer); write(true); await writing }
 }

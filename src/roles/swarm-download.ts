@@ -13,7 +13,7 @@ import type { Logger } from '../log.js'
 import { decodeManifest } from '../image/manifest.js'
 import type { ImageMeta } from '../image/meta.js'
 import { verifyManifest } from '../image/sign.js'
-import type { Swarm } from '../swarm/engine.js'
+import type { Source, Swarm } from '../swarm/engine.js'
 import { openPartialStore, openSourceStore, seedPartialFrom } from '../swarm/store.js'
 import type { PartialStore } from '../swarm/store.js'
 import type { Torrent } from '../swarm/torrent.js'
@@ -35,11 +35,16 @@ export interface DownloadComponents {
   log: Logger
   /** our copy of this image (placed or partial) was found corrupt while serving it: repair it */
   onCorrupt?: (meta: ImageMeta) => void
+  /**
+   * connected neighbours to ask for a manifest before its seeders (any node
+   * holding it may answer: the signature and the CID are checked, SPEC.md §4)
+   */
+  neighbours?: () => Source[]
 }
 
 async function signedManifest (c: DownloadComponents, meta: ImageMeta, signal: AbortSignal): Promise<{ manifestBytes: Uint8Array, signature: Uint8Array }> {
   const saved = await c.store.loadManifest(meta.manifestId)
-  const got = saved ?? await c.swarm.fetchManifest(meta.manifestId, meta.seeders, signal)
+  const got = saved ?? await c.swarm.fetchManifest(meta.manifestId, [...(c.neighbours?.() ?? []), ...meta.seeders], signal)
   await verifyManifest(got.manifestBytes, got.signature, c.trusted)
   const m = decodeManifest(got.manifestBytes)
   if (m.imageId !== meta.imageId || m.size !== meta.size || m.sha256 !== meta.sha256) {

@@ -207,8 +207,7 @@ export function createSession (stream: Stream, messages: AsyncIterator<Message>,
   const handle = async (msg: Message): Promise<void> => {
     switch (msg.type) {
       case 'bitfield': {
-        const bits = BitSet.fromBytes(remoteHas.size, msg.bits)
-        for (let i = 0; i < bits.size; i++) if (bits.get(i)) remoteHas.set(i)
+        remoteHas.union(BitSet.fromBytes(remoteHas.size, msg.bits))
         ctx.picker?.addPeer(remote, remoteHas)
         ctx.onRemoteHas(remote, remoteHas)
         pump()

@@ -12,8 +12,12 @@ import { BulkDecodeError, errorMessage } from '../../errors.js'
 import { decodeHello, MAX_HELLO_BYTES, TOKEN_BYTES } from './frames.js'
 import { BULK_TLS_OPTIONS, pskIdentity, type DataEncryption } from './tls.js'
 
-/** Time from TCP accept to a complete, valid HELLO. @default 5000 */
-export const DEFAULT_BULK_HANDSHAKE_TIMEOUT = 5_000
+/**
+ * Time from TCP accept to a complete, valid HELLO (as long as the dialling
+ * side waits, see DEFAULT_BULK_DIAL_TIMEOUT; connections in a handshake are
+ * bounded by DEFAULT_MAX_PENDING). @default 20000
+ */
+export const DEFAULT_BULK_HANDSHAKE_TIMEOUT = 20_000
 /**
  * Bulk-channel connections open at once on the listener (each node keeps one
  * per neighbour it exchanges blocks with)

@@ -10,7 +10,7 @@ import type { Uint8ArrayList } from 'uint8arraylist'
  * understand: nodes tell each other theirs on connect (identify's agent
  * version) and log a mismatch on both sides.
  */
-export const WIRE_VERSION = 2
+export const WIRE_VERSION = 3
 
 /**
  * libp2p protocol id of the block exchange (2.0.0, wire version 2, added
