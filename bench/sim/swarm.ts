@@ -274,7 +274,7 @@ export function createSimSwarm (loop: EventLoop, net: FlowNetwork, p: SwarmParam
     if (s == null || !s.open) return
     switch (msg.t) {
       case 'bitfield':
-        for (let i = 0; i < n; i++) if (msg.bits.get(i)) s.remoteHas.set(i)
+        s.remoteHas.union(msg.bits)
         h.picker?.addPeer(s.key, s.remoteHas)
         h.ss?.remoteHas(s.key, s.remoteHas)
         pump(h, s)

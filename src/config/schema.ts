@@ -43,7 +43,7 @@ const SCHEMA = [
   { section: 'DEFAULT', key: 'log_format', type: 'string', default: 'text', flag: 'log-format', commands: ROLES, choices: ['text', 'json'], doc: 'Log format: text (one line per event) or json (one JSON object per line).' },
   { section: 'DEFAULT', key: 'log_level', type: 'string', default: 'info', flag: 'log-level', commands: ROLES, choices: ['error', 'warn', 'info', 'debug'], doc: 'Least important events logged: error, warn (something to act on), info (what happened: images served, cached, withdrawn) or debug (routine: sessions ending, periodic re-announcements, retries).' },
   { section: 'DEFAULT', key: 'metrics_listen', type: 'string', flag: 'metrics-listen', commands: ROLES, doc: 'Serve Prometheus metrics at http://<this>/metrics: host:port (e.g. 127.0.0.1:9108), [v6]:port or a unix socket path. Off by default.' },
-  { section: 'DEFAULT', key: 'status_file', type: 'path', flag: 'status-file', commands: ROLES, doc: 'Write a JSON status snapshot (progress, bytes sent and received) to this file every second.' },
+  { section: 'DEFAULT', key: 'status_file', type: 'path', flag: 'status-file', commands: ROLES, doc: 'Write a JSON status snapshot (progress, bytes sent and received) to this file, rewritten within a second of any change.' },
 
   // [swarm]
   { section: 'swarm', key: 'block_size', type: 'size', default: '1MiB', flag: 'block-size', commands: ['seeder'], min: 16 * 1024, max: 16 * 1024 * 1024, doc: 'Block size the seeder cuts images into (16KiB to 16MiB; doubled automatically for images of more than 2^20 blocks).' },

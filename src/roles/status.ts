@@ -1,6 +1,6 @@
 /**
  * The status file (`--status-file`): a JSON snapshot of a role, rewritten
- * atomically every second. This module is its schema: the types below are
+ * atomically within a second of any change. This module is its schema: the types below are
  * what the file holds, and tests, benchmarks and the demo read it through
  * `readStatus` / `readPeerStatus` / `readSeederStatus` — never by parsing log
  * lines. A field is added here first; the roles' snapshots must match it.
@@ -12,7 +12,7 @@ import { readFile } from 'node:fs/promises'
 import type { DataPathStatus } from '../swarm/data-path.js'
 import type { BanRecord } from '../net/bans.js'
 import { atomicWrite } from '../util/atomic-write.js'
-import type { ImageStatus } from './lifecycle.js'
+import type { PeerImageState } from './peer-images.js'
 import type { SeederUnreachable } from './seeder-link.js'
 import type { SeederImageState } from './seeder-images.js'
 import type { RelayCounters, Via } from '../distribute/subscriber.js'
@@ -102,8 +102,42 @@ export interface PeerRelayStatus extends RelayCounters, LinksStatus {
   learned: Record<string, LearnedImage>
 }
 
-/** One image on a peer (lifecycle.ts) */
-export type PeerImageStatus = ImageStatus
+/** One image on a peer (a row of its state table, peer-images.ts) */
+export interface PeerImageStatus {
+  imageId: string
+  /**
+   * announced → [waiting (for disk space) →] downloading → verified → placed →
+   * released (withdrawn, deleted at deleteAt); failed: retried with back-off
+   */
+  state: PeerImageState
+  /** when the image last entered each state it has been in */
+  since: Partial<Record<PeerImageState, number>>
+  manifestId: string
+  size: number
+  blocks: number
+  have: number
+  receivedBytes: number
+  /** of receivedBytes, the bytes that crossed bulk channels */
+  receivedBulkBytes: number
+  sentBytes: number
+  /** bytes of this download received from seeders and from other peers */
+  fromSeeders: number
+  fromPeers: number
+  /** bytes copied from blocks already on this host (other versions, other images, repeated blocks) */
+  reusedBytes: number
+  neighbours: number
+  seconds?: number
+  /** when this peer had the image verified and in place (ms since the epoch) */
+  cachedAt?: number
+  /** blocks found verified on disk when the download (re)started */
+  resumedBlocks?: number
+  error?: string
+  pinned: boolean
+  /** released: when it is deleted (ms since the epoch) */
+  deleteAt?: number
+  /** times this host's copy was found corrupt and repaired */
+  repairs: number
+}
 
 /** A seeder as the peer sees it */
 export interface SeederView {
@@ -125,6 +159,7 @@ export interface PeerStatus {
   peerId: string
   data: DataPathStatus
   seeders: SeederView[]
+  /** `waiting`: images in state waiting (for disk space) */
   cache: { bytes: number, maxBytes: number, minFree: number, waiting: string[] }
   images: PeerImageStatus[]
   /** peers with strikes or bans (net/bans.ts) */
@@ -190,15 +225,33 @@ export function readPeerStatusSync (file: string): PeerStatus | undefined {
   return asRole(readStatusSync(file), 'peer', file)
 }
 
-/** Writes `snapshot()` to `path` atomically every `interval`; the returned function writes a last one and stops */
-export function startStatusFile (path: string | undefined, snapshot: () => Status, interval = DEFAULT_STATUS_INTERVAL): () => Promise<void> {
+/**
+ * A status file whose content has not changed is still rewritten this often
+ * (so that one removed by hand comes back)
+ *
+ * @default 30000
+ */
+export const DEFAULT_STATUS_REFRESH = 30_000
+
+/**
+ * Writes `snapshot()` to `path` atomically when it changed, checked every
+ * `interval` (an idle node does not rewrite the same bytes every second); the
+ * returned function writes a last one and stops
+ */
+export function startStatusFile (path: string | undefined, snapshot: () => Status, interval = DEFAULT_STATUS_INTERVAL, refresh = DEFAULT_STATUS_REFRESH): () => Promise<void> {
   if (path == null) return async () => {}
   let writing: Promise<void> = Promise.resolve()
-  const write = (): void => {
-    // rewritten every second and worthless after a crash: no fsync; readable like any log
-    writing = writing.then(async () => { await atomicWrite(path, JSON.stringify(snapshot()), { sync: false, mode: 0o644 }) }).catch(() => {})
+  let last = ''
+  let lastAt = 0
+  const write = (force: boolean): void => {
+    const text = JSON.stringify(snapshot())
+    if (!force && text === last && Date.now() - lastAt < refresh) return
+    last = text
+    lastAt = Date.now()
+    // rewritten often and worthless after a crash: no fsync; readable like any log
+    writing = writing.then(async () => { await atomicWrite(path, text, { sync: false, mode: 0o644 }) }).catch(() => {})
   }
-  const timer = setInterval(write, interval)
-  write()
-  return async () => { clearInterval(timer); write(); await writing }
+  const timer = setInterval(() => { write(false) }, interval)
+  write(true)
+  return async () => { clearInterval(timer); write(true); await writing }
 }

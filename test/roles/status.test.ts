@@ -36,3 +36,21 @@ test('anything that is not a status file is a StatusFormatError', async t => {
   await writeFile(join(dir, 's'), '{"role":"peer","images":[]}')
   t.is((await readPeerStatus(join(dir, 's')))?.role, 'peer')
 })
+
+test('an unchanged snapshot is not rewritten; a change is written at the next check', async t => {
+  const dir = await mkdtemp(join(tmpdir(), 'pc-status-'))
+  t.teardown(async () => { await rm(dir, { recursive: true, force: true }) })
+  const file = join(dir, 'status.json')
+  let snap: SeederStatus = seeder
+  let calls = 0
+  const stop = startStatusFile(file, () => { calls++; return snap }, 20)
+  await new Promise(resolve => setTimeout(resolve, 100))
+  await rm(file)
+  await new Promise(resolve => setTimeout(resolve, 100))
+  t.true(calls >= 3, 'the snapshot is checked every interval')
+  t.is(await readSeederStatus(file), undefined, 'the same content is not written again')
+  snap = { ...seeder, sentBytes: 5 }
+  await new Promise(resolve => setTimeout(resolve, 100))
+  t.is((await readSeederStatus(file))?.sentBytes, 5, 'a change is written')
+  await stop()
+})
