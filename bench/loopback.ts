@@ -40,7 +40,7 @@ async function once (size: number, blockSize: string | undefined, args: string[]
     for (;;) {
       const s = await c.peerStatus(peer)
       const img = s?.images[0]
-      if (img?.state === 'cached') { seconds = Number(process.hrtime.bigint() - started) / 1e9; break }
+      if (img?.state === 'placed') { seconds = Number(process.hrtime.bigint() - started) / 1e9; break }
       if (peer.child.proc.exitCode != null) throw new Error(`peer exited; log ${peer.child.logFile}`)
       await new Promise(resolve => setTimeout(resolve, 20))
     }

@@ -22,7 +22,7 @@ const MiB = 1024 * 1024
 async function cached (c: Cluster, p: PeerHandle, notManifest?: string): Promise<PeerImageStatus> {
   for (;;) {
     const s = (await c.peerStatus(p))?.images.find(i => i.imageId === 'img')
-    if (s?.state === 'cached' && s.manifestId !== notManifest) return s
+    if (s?.state === 'placed' && s.manifestId !== notManifest) return s
     await new Promise(resolve => setTimeout(resolve, 200))
   }
 }

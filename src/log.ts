@@ -59,6 +59,19 @@ export function createLogger (scope: string): Logger {
 }
 
 /**
+ * A rate-limited logger's window: one line per key per this many ms
+ *
+ * @default 60000
+ */
+export const DEFAULT_RATE_LIMIT_INTERVAL = 60_000
+/**
+ * Keys a rate-limited logger remembers (the oldest is forgotten first)
+ *
+ * @default 1000
+ */
+export const DEFAULT_RATE_LIMIT_KEYS = 1000
+
+/**
  * A rate-limited logger for events a remote can trigger repeatedly (refused
  * handshakes, wrong swarm key, wrong identity expected): at most one line per
  * key (e.g. the remote address) per `intervalMs`, with the number of events
@@ -67,9 +80,9 @@ export function createLogger (scope: string): Logger {
  * news; a node retrying every few seconds is). Bounded: at most `maxKeys` keys.
  */
 export function createRateLimitedLog (log: (msg: string, fields?: Record<string, unknown>) => void, init: { intervalMs?: number, minCount?: number, maxKeys?: number } = {}): (key: string, msg: string, fields?: Record<string, unknown>) => void {
-  const interval = init.intervalMs ?? 60_000
+  const interval = init.intervalMs ?? DEFAULT_RATE_LIMIT_INTERVAL
   const minCount = init.minCount ?? 1
-  const maxKeys = init.maxKeys ?? 1000
+  const maxKeys = init.maxKeys ?? DEFAULT_RATE_LIMIT_KEYS
   const seen = new Map<string, { since: number, count: number, logged?: number }>()
   return (key, msg, fields) => {
     const now = Date.now()

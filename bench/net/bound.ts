@@ -23,3 +23,17 @@ export function lowerBoundSeconds (b: BoundInput): number {
 export function mbitToBytes (mbit: number): number {
   return mbit * 1e6 / 8
 }
+
+/** How one distribution did against the lower bound T*: what bench:net and bench:sim both report */
+export interface CompletionFigures {
+  sizeBytes: number
+  /** T*, seconds */
+  boundSeconds: number
+  /** when the last and the median host had the whole image, seconds */
+  lastSeconds: number
+  p50Seconds: number
+  lastOverBound: number
+  p50OverBound: number
+  /** bytes the origin sent, over the image size */
+  originEgressOverSize: number
+}

@@ -66,9 +66,11 @@ export function precacheMethod (extraSeederArgs: string[] = [], extraPeerArgs: s
         '--state-dir', join(p, 'state'), '--status-file', peerStatus[i], ...extraPeerArgs], log(join(p, 'log.txt'))))
     }
     // as deployed, peers run long before an image appears: wait until every
-    // one is subscribed at the seeder (on 2 cores, starting 9–17 Node
-    // processes at once takes several seconds), then let the machine go quiet
-    await until('every peer to subscribe at the seeder', () => subscribers(seederStatus) >= ctx.hosts, 120_000)
+    // one has received the seeder's catalogue (announcements reach it; a
+    // seeder keeps a connection to only a few peers, so its subscriber count
+    // says nothing about the others; on 2 cores, starting 9–41 Node processes
+    // at once takes a while), then let the machine go quiet
+    await until('every peer to receive the seeder\'s catalogue', () => peerStatus.every(f => hasCatalogue(f, id)), 300_000)
     await sleep(2000)
     const before = ctx.topo.originTxBytes()
     // from the image's arrival on: start-up (module loading, connecting) is not counted
@@ -95,8 +97,10 @@ async function stopGracefully (procs: ChildProcess[], waitMs: number): Promise<v
   await Promise.race([Promise.all(exits), sleep(waitMs)])
 }
 
-function subscribers (statusFile: string): number {
-  return readSeederStatusSync(statusFile)?.subscribers ?? 0
+/** whether the peer has received a complete catalogue from the seeder `seederId` */
+function hasCatalogue (statusFile: string, seederId: string): boolean {
+  const view = readPeerStatusSync(statusFile)?.seeders.find(s => s.peerId === seederId)
+  return view != null && view.catalogues > 0 && view.complete
 }
 
 function openLog (file: string): number {

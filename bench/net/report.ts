@@ -1,16 +1,11 @@
 /** Medians table (markdown) and an SVG plot of completion times */
-export interface RunRecord {
+import type { CompletionFigures } from './bound.js'
+
+export interface RunRecord extends CompletionFigures {
   method: string
   hosts: number
   rateMbit: number
   originRateMbit: number
-  sizeBytes: number
-  boundSeconds: number
-  lastSeconds: number
-  p50Seconds: number
-  lastOverBound: number
-  p50OverBound: number
-  originEgressOverSize: number
   cpuPeakPct: number
   cpuInfluenced: boolean
   allVerified: boolean

@@ -4,7 +4,7 @@
  * hosts may be slow, some may crash and come back. Reports what bench:net
  * reports, against the same lower bound T*.
  */
-import { lowerBoundSeconds } from '../net/bound.js'
+import { lowerBoundSeconds, type CompletionFigures } from '../net/bound.js'
 import { createEventLoop } from './events.js'
 import { createFlowNetwork } from './flows.js'
 import { createSimSwarm } from './swarm.js'
@@ -54,16 +54,9 @@ export interface RegionInit {
   timeLimit?: number
 }
 
-export interface RegionResult {
+export interface RegionResult extends CompletionFigures {
   hosts: number
-  sizeBytes: number
   blockSize: number
-  boundSeconds: number
-  lastSeconds: number
-  p50Seconds: number
-  lastOverBound: number
-  p50OverBound: number
-  originEgressOverSize: number
   /** every online host holds every block */
   allComplete: boolean
   seederPeakSessions: number

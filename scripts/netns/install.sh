@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the network simulator and its baselines need
 # (idempotent; quick when everything is present). Package daemons are kept
-# from starting on install by a policy-rc.d that exits 101.
+# from starting on install: scripts/lib/apt-install.sh.
 set -euo pipefail
 need=()
 for pair in ip:iproute2 tc:iproute2 nginx:nginx-light curl:curl aria2c:aria2 opentracker:opentracker mktorrent:mktorrent docker-compose:docker-compose; do
@@ -9,9 +9,7 @@ for pair in ip:iproute2 tc:iproute2 nginx:nginx-light curl:curl aria2c:aria2 ope
   command -v "$cmd" >/dev/null 2>&1 || need+=("$pkg")
 done
 [ ${#need[@]} -eq 0 ] && { echo "netns simulator packages present"; exit 0; }
-if [ "$(id -u)" -ne 0 ]; then echo "install.sh: need root to apt-get install ${need[*]}" >&2; exit 1; fi
-if [ ! -e /usr/sbin/policy-rc.d ]; then printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; fi
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends $(printf '%s\n' "${need[@]}" | sort -u) >/dev/null
-echo "installed: ${need[*]}"
+# shellcheck source=../lib/apt-install.sh
+source "$(dirname "$0")/../lib/apt-install.sh"
+# shellcheck disable=SC2046 # one package a line
+apt_install netns $(printf '%s\n' "${need[@]}" | sort -u)

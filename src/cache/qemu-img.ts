@@ -1,6 +1,7 @@
 /** Runs `qemu-img` (info, convert) as Nova does, with an AbortSignal */
 import { execFile } from 'node:child_process'
 import { AbortedError, InputFileError, UnsupportedImageError, errorMessage } from '../errors.js'
+import { asRecord } from '../util/json.js'
 
 export interface ImageInfo {
   format: string
@@ -8,9 +9,16 @@ export interface ImageInfo {
   backingFile?: string
 }
 
+/**
+ * Largest output read from qemu-img (the JSON of a long backing chain fits)
+ *
+ * @default 16 MiB
+ */
+export const MAX_QEMU_IMG_OUTPUT = 16 * 1024 * 1024
+
 async function run (args: string[], signal?: AbortSignal): Promise<string> {
   return await new Promise((resolve, reject) => {
-    execFile('qemu-img', args, { signal, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+    execFile('qemu-img', args, { signal, maxBuffer: MAX_QEMU_IMG_OUTPUT }, (err, stdout, stderr) => {
       if (err == null) { resolve(stdout); return }
       if (signal?.aborted === true) { reject(new AbortedError('qemu-img aborted', { cause: err })); return }
       if (err.code === 'ENOENT') { reject(new InputFileError('qemu-img is not installed: install qemu-utils (the nova cache driver needs it)')); return }
@@ -21,7 +29,7 @@ async function run (args: string[], signal?: AbortSignal): Promise<string> {
 
 /** `qemu-img info --output=json`: the real format of a file, whatever its name says */
 export async function qemuImgInfo (path: string, signal?: AbortSignal): Promise<ImageInfo> {
-  const out = JSON.parse(await run(['info', '--output=json', path], signal))
+  const out = asRecord(JSON.parse(await run(['info', '--output=json', path], signal)))
   const backing = out['backing-filename'] ?? out['full-backing-filename']
   return { format: String(out.format), virtualSize: Number(out['virtual-size']), backingFile: backing != null ? String(backing) : undefined }
 }
@@ -36,7 +44,7 @@ export async function qemuImgConvertRaw (src: string, from: string, dst: string,
  * `path` reads through, resolved to absolute paths (works while a VM runs on it)
  */
 export async function qemuImgBackingChain (path: string, signal?: AbortSignal): Promise<string[]> {
-  const out = JSON.parse(await run(['info', '--backing-chain', '--force-share', '--output=json', path], signal))
-  const chain: any[] = Array.isArray(out) ? out : [out]
-  return chain.map(i => i['full-backing-filename'] ?? i['backing-filename']).filter((f): f is string => typeof f === 'string')
+  const out: unknown = JSON.parse(await run(['info', '--backing-chain', '--force-share', '--output=json', path], signal))
+  const chain: unknown[] = Array.isArray(out) ? out : [out]
+  return chain.map(i => { const r = asRecord(i); return r['full-backing-filename'] ?? r['backing-filename'] }).filter((f): f is string => typeof f === 'string')
 }

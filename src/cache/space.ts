@@ -42,12 +42,13 @@ export interface Reservation {
 }
 
 export interface Space {
-  /** resolves once `size` bytes are reserved for `imageId`, whose partial file is `partPath` */
-  reserve: (imageId: string, size: number, partPath: string, signal?: AbortSignal) => Promise<Reservation>
+  /**
+   * resolves once `size` bytes are reserved for `imageId`, whose partial file
+   * is `partPath`; `onWait` is called once when it has to wait for space
+   */
+  reserve: (imageId: string, size: number, partPath: string, signal?: AbortSignal, onWait?: () => void) => Promise<Reservation>
   /** bytes reserved and not yet written */
   outstanding: () => Promise<number>
-  /** images waiting for space */
-  waiting: () => string[]
 }
 
 /** bytes of `path` already on disk (0 when it does not exist) */
@@ -61,7 +62,6 @@ export function createSpace (components: SpaceComponents, init: SpaceInit): Spac
   const maxBytes = init.maxBytes ?? 0
   const poll = init.pollInterval ?? DEFAULT_SPACE_POLL
   const active = new Map<string, { size: number, partPath: string }>()
-  const waiting = new Set<string>()
   const wakers = new Set<() => void>()
   let lock: Promise<unknown> = Promise.resolve()
 
@@ -103,31 +103,27 @@ export function createSpace (components: SpaceComponents, init: SpaceInit): Spac
   }
 
   return {
-    async reserve (imageId, size, partPath, signal) {
+    async reserve (imageId, size, partPath, signal, onWait) {
       let logged = false
-      try {
-        while (true) {
-          if (signal?.aborted === true) throw new AbortedError('waiting for disk space aborted', { cause: signal.reason })
-          // one decision at a time, so two downloads cannot both take the same free bytes
-          const decision: Promise<{ bytes: number, why: string } | undefined> = lock.catch(() => {}).then(async () => {
-            let s = await shortfall(imageId, size, partPath)
-            if (s.bytes > 0 && await components.evict(s.bytes, imageId) > 0) s = await shortfall(imageId, size, partPath)
-            if (s.bytes > 0) return s
-            active.set(imageId, { size, partPath })
-            return undefined
-          })
-          lock = decision
-          const short = await decision
-          if (short == null) break
-          if (!logged) {
-            logged = true
-            waiting.add(imageId)
-            log.warn(`image ${imageId} waits for space: it ${short.why}; it starts when space is freed`)
-          }
-          await sleep(signal)
+      while (true) {
+        if (signal?.aborted === true) throw new AbortedError('waiting for disk space aborted', { cause: signal.reason })
+        // one decision at a time, so two downloads cannot both take the same free bytes
+        const decision: Promise<{ bytes: number, why: string } | undefined> = lock.catch(() => {}).then(async () => {
+          let s = await shortfall(imageId, size, partPath)
+          if (s.bytes > 0 && await components.evict(s.bytes, imageId) > 0) s = await shortfall(imageId, size, partPath)
+          if (s.bytes > 0) return s
+          active.set(imageId, { size, partPath })
+          return undefined
+        })
+        lock = decision
+        const short = await decision
+        if (short == null) break
+        if (!logged) {
+          logged = true
+          onWait?.()
+          log.warn(`image ${imageId} waits for space: it ${short.why}; it starts when space is freed`)
         }
-      } finally {
-        waiting.delete(imageId)
+        await sleep(signal)
       }
       if (logged) log(`image ${imageId}: space is available now, starting`)
       let released = false
@@ -142,7 +138,6 @@ export function createSpace (components: SpaceComponents, init: SpaceInit): Spac
         }
       }
     },
-    outstanding: async () => await outstanding(),
-    waiting: () => [...waiting]
+    outstanding: async () => await outstanding()
   }
 }

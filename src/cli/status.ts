@@ -4,11 +4,18 @@
  */
 import { Command } from 'commander'
 import { addSchemaOptions, configFromCommand } from './options.js'
-import { adminRequest } from './admin-client.js'
+import { adminRequest, asFleetView, asRefreshAnswer } from './admin-client.js'
 import { formatRows } from './table.js'
 import { formatBytes } from '../config/units.js'
 import { InputFileError } from '../errors.js'
 import type { FleetView, HostView, ImageView } from '../roles/fleet.js'
+
+/**
+ * How long `precache refresh` waits for the seeder's pass (ms)
+ *
+ * @default 600000
+ */
+export const REFRESH_TIMEOUT = 600_000
 
 function ago (s: number): string {
   return s < 120 ? `${s}s ago` : s < 7200 ? `${Math.round(s / 60)}m ago` : `${Math.round(s / 3600)}h ago`
@@ -70,7 +77,7 @@ export function statusCommand (): Command {
   cmd.action(async () => {
     const config = configFromCommand(cmd, 'status')
     const opts = cmd.opts<{ host?: string, image?: string, json?: boolean }>()
-    const view: FleetView = await adminRequest(config, 'GET', '/v1/fleet')
+    const view: FleetView = await adminRequest(config, 'GET', '/v1/fleet', asFleetView)
     const out = (text: string, json: unknown): void => { process.stdout.write(opts.json === true ? JSON.stringify(json, null, 2) + '\n' : text) }
     if (opts.host != null) {
       const h = view.hosts.find(h => h.host === opts.host || h.peerId === opts.host)
@@ -95,7 +102,7 @@ export function refreshCommand (): Command {
   addSchemaOptions(cmd, 'refresh')
   cmd.action(async () => {
     const config = configFromCommand(cmd, 'refresh')
-    const r = await adminRequest(config, 'POST', '/v1/refresh', 600_000)
+    const r = await adminRequest(config, 'POST', '/v1/refresh', asRefreshAnswer, REFRESH_TIMEOUT)
     process.stdout.write(`listed ${String(r.images)} image(s)\n`)
   })
   return cmd

@@ -1,6 +1,6 @@
 /** Child processes of the demo (and tests): start `precache` roles, stop them all */
 import { spawn } from 'node:child_process'
-import type { ChildProcess } from 'node:child_process'
+import type { ChildProcess, SpawnOptions } from 'node:child_process'
 import { openSync, closeSync } from 'node:fs'
 import { createServer } from 'node:net'
 import type { AddressInfo } from 'node:net'
@@ -27,7 +27,7 @@ export function selfArgs (args: string[]): string[] {
 /** Starts `precache ...args` (this program, see {@link selfArgs}, or `executable`) with its output going to `logFile` */
 export function startCli (name: string, args: string[], logFile: string, executable?: string, env?: Record<string, string>): Child {
   const fd = openSync(logFile, 'a')
-  const options = { stdio: ['ignore', fd, fd] as any, env: env != null ? { ...process.env, ...env } : undefined }
+  const options: SpawnOptions = { stdio: ['ignore', fd, fd], env: env != null ? { ...process.env, ...env } : undefined }
   const proc = executable != null
     ? spawn(executable, args, options)
     : spawn(process.execPath, selfArgs(args), options)
@@ -36,8 +36,11 @@ export function startCli (name: string, args: string[], logFile: string, executa
   return { name, proc, logFile, exited }
 }
 
+/** Time children get between SIGTERM and SIGKILL (ms). @default 5000 */
+export const DEFAULT_STOP_GRACE = 5000
+
 /** Stops children with SIGTERM, then SIGKILL after `graceMs` */
-export async function stopAll (children: Child[], graceMs = 5000): Promise<void> {
+export async function stopAll (children: Child[], graceMs = DEFAULT_STOP_GRACE): Promise<void> {
   await Promise.all(children.map(async c => {
     if (c.proc.exitCode != null || c.proc.signalCode != null) return
     c.proc.kill('SIGTERM')

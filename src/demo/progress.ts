@@ -1,6 +1,13 @@
 /** Live progress of the demo: one bar per peer on a terminal, plain lines otherwise */
 import { formatBytes } from '../config/units.js'
 
+/**
+ * Without a terminal, a progress line at most this often (ms)
+ *
+ * @default 2000
+ */
+export const PLAIN_PROGRESS_INTERVAL = 2000
+
 export interface PeerProgress { name: string, have: number, blocks: number, bytes: number, seconds: number, state: string }
 
 export function createProgress (out: NodeJS.WriteStream, size: number): { update: (rows: PeerProgress[]) => void, done: () => void } {
@@ -19,7 +26,7 @@ export function createProgress (out: NodeJS.WriteStream, size: number): { update
           out.write(`\x1b[2K${r.name.padEnd(8)} [${'#'.repeat(fill)}${'.'.repeat(width - fill)}] ${(frac * 100).toFixed(0).padStart(3)}% ${r.state.padEnd(11)} ${rate}\n`)
         }
         drawn = rows.length
-      } else if (Date.now() - lastPlain > 2000) {
+      } else if (Date.now() - lastPlain > PLAIN_PROGRESS_INTERVAL) {
         lastPlain = Date.now()
         out.write(rows.map(r => `${r.name} ${r.blocks > 0 ? Math.floor(100 * r.have / r.blocks) : 0}% ${r.state}`).join('  ') + '\n')
       }

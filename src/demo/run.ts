@@ -28,6 +28,8 @@ export class DemoFailedError extends PrecacheError {
 }
 
 const IMAGE = 'demo-image.raw'
+/** Wait before the summary: one more status snapshot from every process (just over DEFAULT_STATUS_INTERVAL) */
+const LAST_SNAPSHOT_WAIT = 1200
 
 export async function runDemo (opts: DemoOptions, out: NodeJS.WriteStream, signal: AbortSignal): Promise<DemoResult> {
   const dir = await mkdtemp(join(tmpdir(), 'precache-demo-'))
@@ -68,7 +70,7 @@ export async function runDemo (opts: DemoOptions, out: NodeJS.WriteStream, signa
         const img = (await cluster.peerStatus(p))?.images.find(i => i.imageId === IMAGE)
         const placed = await stat(join(p.cacheDir, IMAGE)).catch(() => undefined)
         // the verified copy is renamed into place: its ctime is that moment
-        if (!finished.has(p.index) && img?.state === 'cached' && placed != null) finished.set(p.index, placed.ctimeMs)
+        if (!finished.has(p.index) && img?.state === 'placed' && placed != null) finished.set(p.index, placed.ctimeMs)
         rows.push({ name: `peer-${p.index}`, have: finished.has(p.index) ? 1 : img?.have ?? 0, blocks: finished.has(p.index) ? 1 : img?.blocks ?? 0, bytes: opts.size, seconds: img?.seconds ?? 0, state: img?.state ?? 'waiting' })
       }
       progress.update(rows)
@@ -80,7 +82,7 @@ export async function runDemo (opts: DemoOptions, out: NodeJS.WriteStream, signa
     const record = await stat(join(dir, 'seeder', 'state', 'manifests', `${IMAGE}.json`)).catch(() => undefined)
     const announced = record?.mtimeMs ?? seenServed ?? Math.min(...finished.values())
     const seconds = (Math.max(...finished.values()) - announced) / 1000
-    await new Promise(resolve => setTimeout(resolve, 1200)) // one more status snapshot from everyone
+    await new Promise(resolve => setTimeout(resolve, LAST_SNAPSHOT_WAIT))
     const originEgressBytes = await seederSentBytes(cluster)
     const perPeer = []
     for (const p of cluster.peers) {

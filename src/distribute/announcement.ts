@@ -14,7 +14,7 @@ import { WireDecodeError } from '../errors.js'
 import type { ImageMeta } from '../image/meta.js'
 import { isImageId, MAX_IMAGE_ID_LENGTH } from '../image/id.js'
 import { MAX_SELECTOR_LENGTH } from './selector.js'
-import { asRecord } from '../util/json.js'
+import { asRecord, parseJsonBytes } from '../util/json.js'
 
 /** Largest announcement accepted or sent */
 export const MAX_ANNOUNCEMENT_BYTES = 1024 * 1024
@@ -87,14 +87,7 @@ export function encodeAnnouncement (a: Announcement): Uint8Array {
 }
 
 export function decodeAnnouncement (bytes: Uint8Array): Announcement {
-  if (bytes.length > MAX_ANNOUNCEMENT_BYTES) fail('too large')
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes))
-  } catch {
-    fail('not UTF-8 JSON')
-  }
-  const obj = asRecord(parsed)
+  const obj = asRecord(parseJsonBytes(bytes, MAX_ANNOUNCEMENT_BYTES, fail))
   if (obj.v !== 1) fail('unknown version')
   const a = parseBody(obj)
   if (obj.seq !== undefined) a.seq = int(obj.seq, 'seq', 0)

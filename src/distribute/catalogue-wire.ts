@@ -15,6 +15,7 @@
  */
 import { WireDecodeError } from '../errors.js'
 import { MAX_SIGNED_BYTES } from './signed.js'
+import { decodePeerEntries, encodePeerEntries, type PeerEntryLimits } from '../swarm/wire.js'
 
 export const CATALOGUE_PULL_PROTOCOL = '/precache/catalogue/2.0.0'
 export const PULL_VERSION = 1
@@ -23,6 +24,7 @@ export const MAX_PULL_PEERS = 16
 export const MAX_PULL_ADDRS = 4
 export const MAX_PULL_ADDR_BYTES = 256
 export const MAX_PULL_ID_BYTES = 128
+const PULL_PEER_LIMITS: PeerEntryLimits = { maxIdBytes: MAX_PULL_ID_BYTES, maxAddrs: MAX_PULL_ADDRS, maxAddrBytes: MAX_PULL_ADDR_BYTES }
 /** Largest request */
 export const MAX_PULL_REQUEST = 2 + MAX_PULL_ID_BYTES + 8
 /** Largest reply header (flags, peers) */
@@ -66,14 +68,7 @@ export function encodePullReply (r: PullReply): Uint8Array[] {
   if (r.peers.length > MAX_PULL_PEERS) throw new RangeError('too many peers')
   if (r.signed != null && (r.signed.length < 1 || r.signed.length > MAX_SIGNED_BYTES)) throw new RangeError('signed catalogue size out of range')
   const parts: Uint8Array[] = [Uint8Array.of((r.signed != null ? F_SIGNED : 0) | (r.link ? F_LINK : 0), r.peers.length)]
-  for (const p of r.peers) {
-    if (p.id.length < 1 || p.id.length > MAX_PULL_ID_BYTES || p.addrs.length > MAX_PULL_ADDRS) throw new RangeError('peer entry out of range')
-    parts.push(Uint8Array.of(p.id.length), p.id, Uint8Array.of(p.addrs.length))
-    for (const a of p.addrs) {
-      if (a.length < 1 || a.length > MAX_PULL_ADDR_BYTES) throw new RangeError('address length out of range')
-      parts.push(Uint8Array.of(a.length >> 8, a.length & 0xff), a)
-    }
-  }
+  parts.push(...encodePeerEntries(r.peers, PULL_PEER_LIMITS))
   if (r.signed != null) parts.push(r.signed)
   return parts
 }
@@ -85,30 +80,7 @@ export function decodePullReply (bytes: Uint8Array): PullReply {
   if ((flags & ~(F_SIGNED | F_LINK)) !== 0) fail('unknown flags')
   const count = bytes[1]
   if (count > MAX_PULL_PEERS) fail('too many peers')
-  let at = 2
-  const need = (n: number): void => { if (at + n > bytes.length) fail('truncated') }
-  const peers: PullPeer[] = []
-  for (let i = 0; i < count; i++) {
-    need(1)
-    const idLen = bytes[at++]
-    if (idLen < 1 || idLen > MAX_PULL_ID_BYTES) fail('bad peer id length')
-    need(idLen + 1)
-    const id = bytes.slice(at, at + idLen)
-    at += idLen
-    const addrCount = bytes[at++]
-    if (addrCount > MAX_PULL_ADDRS) fail('too many addresses')
-    const addrs: Uint8Array[] = []
-    for (let j = 0; j < addrCount; j++) {
-      need(2)
-      const len = (bytes[at] << 8) | bytes[at + 1]
-      at += 2
-      if (len < 1 || len > MAX_PULL_ADDR_BYTES) fail('bad address length')
-      need(len)
-      addrs.push(bytes.slice(at, at + len))
-      at += len
-    }
-    peers.push({ id, addrs })
-  }
+  const { peers, end: at } = decodePeerEntries(bytes, 2, count, PULL_PEER_LIMITS, fail)
   const rest = bytes.subarray(at)
   if ((flags & F_SIGNED) === 0) {
     if (rest.length !== 0) fail('trailing bytes')

@@ -9,6 +9,7 @@ import type { Multiaddr } from '@multiformats/multiaddr'
 import { WireDecodeError, asError } from '../errors.js'
 import { isImageId, MAX_IMAGE_ID_LENGTH } from '../image/id.js'
 import type { PrecacheNode } from '../net/node.js'
+import { asRecord, parseJsonBytes } from '../util/json.js'
 
 export const REPORT_PROTOCOL = '/precache/report/1.0.0'
 /** Largest report accepted or sent */
@@ -26,7 +27,7 @@ export const DEFAULT_REPORT_TIMEOUT = 10_000
 
 export interface ImageReport {
   imageId: string
-  /** cached, downloading, failed, waiting-for-space, … (lower-case words and dashes) */
+  /** the peer table's state (announced, waiting, downloading, verified, placed, failed, released; cached from 0.2.0 peers): lower-case words and dashes */
   state: string
   size: number
   /** verified blocks held, of `blocks` */
@@ -65,8 +66,9 @@ function num (v: unknown, what: string): number {
 export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,252}$/
 const STATE_PATTERN = /^[a-z][a-z-]{0,31}$/
 
-function parseImage (m: any): ImageReport {
-  if (m == null || typeof m !== 'object' || Array.isArray(m)) fail('image must be an object')
+function parseImage (v: unknown): ImageReport {
+  if (v == null || typeof v !== 'object' || Array.isArray(v)) fail('image must be an object')
+  const m = asRecord(v)
   const imageId = str(m.imageId, 'imageId', MAX_IMAGE_ID_LENGTH)
   if (!isImageId(imageId)) fail('imageId has characters outside [A-Za-z0-9._-]')
   const r: ImageReport = {
@@ -97,14 +99,8 @@ export function encodeReport (r: Report): Uint8Array {
 }
 
 export function decodeReport (bytes: Uint8Array): Report {
-  if (bytes.length > MAX_REPORT_BYTES) fail('too large')
-  let obj: any
-  try {
-    obj = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes))
-  } catch {
-    fail('not UTF-8 JSON')
-  }
-  if (obj == null || typeof obj !== 'object' || Array.isArray(obj) || obj.v !== 1) fail('unknown version')
+  const obj = asRecord(parseJsonBytes(bytes, MAX_REPORT_BYTES, fail))
+  if (obj.v !== 1) fail('unknown version')
   const labels: Record<string, string> = {}
   if (obj.labels == null || typeof obj.labels !== 'object' || Array.isArray(obj.labels)) fail('labels must be an object')
   const entries = Object.entries(obj.labels)
@@ -112,7 +108,7 @@ export function decodeReport (bytes: Uint8Array): Report {
   for (const [k, v] of entries) labels[str(k, 'label key', 63, NAME_PATTERN)] = str(v, `label ${k}`, 255)
   if (!Array.isArray(obj.images) || obj.images.length > MAX_REPORT_IMAGES) fail(`images must be a list of at most ${MAX_REPORT_IMAGES}`)
   const images = obj.images.map(parseImage)
-  if (new Set(images.map((i: ImageReport) => i.imageId)).size !== images.length) fail('an image is listed twice')
+  if (new Set(images.map(i => i.imageId)).size !== images.length) fail('an image is listed twice')
   return { host: str(obj.host, 'host', 253, NAME_PATTERN), labels, version: str(obj.version, 'version', 64), images }
 }
 

@@ -23,6 +23,19 @@ export const MAX_NOTIFICATION_BYTES = 1024 * 1024
 export const DEFAULT_RETRY_MIN = 1000
 /** @default 30000 */
 export const DEFAULT_RETRY_MAX = 30_000
+/**
+ * Time allowed to connect to RabbitMQ (ms)
+ *
+ * @default 10000
+ */
+export const DEFAULT_CONNECT_TIMEOUT = 10_000
+/**
+ * Notifications queued for the seeder at most (RabbitMQ drops the oldest
+ * beyond it; any one of them only triggers a listing)
+ *
+ * @default 10000
+ */
+export const MAX_QUEUED_NOTIFICATIONS = 10_000
 
 export interface GlanceEvent { eventType: string, imageId?: string }
 
@@ -108,7 +121,7 @@ export function startGlanceNotifications (components: { log: Logger }, init: Gla
     if (stopped) return
     try {
       // oslo writes rabbit://; the AMQP URL is the same with amqp://
-      const m = await amqp.connect(init.url.replace(/^rabbit:/, 'amqp:'), { timeout: 10_000 })
+      const m = await amqp.connect(init.url.replace(/^rabbit:/, 'amqp:'), { timeout: DEFAULT_CONNECT_TIMEOUT })
       model = m
       m.on('error', () => {})
       m.on('close', () => {
@@ -119,7 +132,7 @@ export function startGlanceNotifications (components: { log: Logger }, init: Gla
       })
       const ch = await exchangeOn(m)
       ch.on('error', (err: unknown) => { log.warn(`Glance notification channel: ${errorMessage(err)}`) })
-      const q = await ch.assertQueue('', { exclusive: true, autoDelete: true, durable: false, arguments: { 'x-max-length': 10_000 } })
+      const q = await ch.assertQueue('', { exclusive: true, autoDelete: true, durable: false, arguments: { 'x-max-length': MAX_QUEUED_NOTIFICATIONS } })
       await ch.bindQueue(q.queue, exchange, routingKey)
       await ch.consume(q.queue, onMessage, { noAck: true })
       retry = DEFAULT_RETRY_MIN

@@ -16,6 +16,13 @@ import type { ImageLister, ImageRef, ListerComponents } from './lister.js'
  * @default 100
  */
 export const DEFAULT_PAGE_SIZE = 100
+/**
+ * Pages of one image list followed at most: a Glance that keeps sending
+ * `next` links is an error, not an endless listing
+ *
+ * @default 100000
+ */
+export const MAX_LIST_PAGES = 100_000
 
 export interface GlanceListerInit {
   /** project ids whose images are selected; empty = every visible project */
@@ -78,7 +85,7 @@ export function glanceLister (init: GlanceListerInit, components: GlanceListerCo
   async function listOwner (root: string, owner: string | undefined, seen: Map<string, ImageRef>, signal?: AbortSignal): Promise<void> {
     let path: string | undefined = firstQuery(owner)
     for (let pages = 0; path != null; pages++) {
-      if (pages > 100_000) throw new RemoteServiceError(`Glance at ${root} keeps sending next links; giving up`)
+      if (pages > MAX_LIST_PAGES) throw new RemoteServiceError(`Glance at ${root} keeps sending next links; giving up`)
       const url = joinUrl(root, path)
       const body = asRecord(await withAuth(components.session, signal, async headers => await getJson(url, { what: 'Glance image list', headers: { ...headers, accept: 'application/json' }, signal })))
       if (!Array.isArray(body.images)) throw new RemoteServiceError(`Glance at ${root} sent an image list without "images"`)

@@ -1,6 +1,6 @@
 import '../util/polyfill.js'
 import { createLibp2p } from 'libp2p'
-import type { Libp2p, PrivateKey } from '@libp2p/interface'
+import type { ConnectionEncrypter, Libp2p, PrivateKey } from '@libp2p/interface'
 import { tcp } from '@libp2p/tcp'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
@@ -99,20 +99,21 @@ export async function createNode (init: NodeInit): Promise<PrecacheNode> {
 }
 
 /**
- * Wraps a connection encrypter so that a failed inbound handshake is reported with the remote address.
- * `any`: libp2p's encrypter factories take its private components type, which it does not export.
+ * Wraps a connection encrypter so that a failed inbound handshake is reported
+ * with the remote address. libp2p's encrypter factories take its private
+ * components type, which it does not export: the wrapper passes whatever the
+ * factory takes through unchanged (`Parameters<T>`).
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function reportInboundFailures<T extends (components: any) => any> (factory: T, report?: (remoteAddr: string, err: Error) => void): T {
+function reportInboundFailures<T extends (components: never) => ConnectionEncrypter> (factory: T, report?: (remoteAddr: string, err: Error) => void): T {
   if (report == null) return factory
-  return ((components: any) => {
-    const encrypter = factory(components)
+  return ((...args: Parameters<T>) => {
+    const encrypter = (factory as (...a: Parameters<T>) => ConnectionEncrypter)(...args)
     const secureInbound = encrypter.secureInbound.bind(encrypter)
-    encrypter.secureInbound = async (connection: any, options: any) => {
+    encrypter.secureInbound = async (connection, options) => {
       try {
         return await secureInbound(connection, options)
       } catch (err) {
-        try { report(String(connection?.remoteAddr ?? 'unknown address'), asError(err)) } catch {}
+        try { report(String((connection as { remoteAddr?: unknown }).remoteAddr ?? 'unknown address'), asError(err)) } catch {}
         throw err
       }
     }

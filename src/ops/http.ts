@@ -54,6 +54,20 @@ export function sendJson (res: ServerResponse, code: number, body: unknown): voi
  * replaced (the caller holds the state-folder lock, so no live process owns
  * it) and made accessible to the owner and group only.
  */
+/**
+ * Time a client has to send a request's headers (ms): a slow or idle client
+ * cannot hold a connection of the metrics or admin endpoint for long
+ *
+ * @default 10000
+ */
+export const DEFAULT_HEADERS_TIMEOUT = 10_000
+/**
+ * Time a client has to send a whole request (ms)
+ *
+ * @default 30000
+ */
+export const DEFAULT_REQUEST_TIMEOUT = 30_000
+
 export async function startHttpServer (address: HttpAddress, option: string, handler: Handler): Promise<LocalServer> {
   const server: Server = createServer((req, res) => {
     handler(req, res).catch((err: unknown) => {
@@ -61,8 +75,8 @@ export async function startHttpServer (address: HttpAddress, option: string, han
       else res.destroy()
     })
   })
-  server.headersTimeout = 10_000
-  server.requestTimeout = 30_000
+  server.headersTimeout = DEFAULT_HEADERS_TIMEOUT
+  server.requestTimeout = DEFAULT_REQUEST_TIMEOUT
   if ('path' in address) {
     const old = await stat(address.path).catch(() => undefined)
     if (old?.isSocket() === true) await rm(address.path, { force: true })

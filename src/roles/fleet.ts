@@ -15,8 +15,11 @@ export const DEFAULT_MAX_HOSTS = 20_000
 /** Slowest hosts named per image */
 export const SLOWEST_SHOWN = 3
 
-/** States that mean "on its way" (everything not cached or failed counts as in progress) */
-const DONE = new Set(['cached'])
+/**
+ * States that mean "in place" (`placed`; `cached` from peers before the state
+ * table, 0.2.0); everything not in place or failed counts as in progress
+ */
+const DONE = new Set(['placed', 'cached'])
 const FAILED = new Set(['failed'])
 
 export interface HostView {

@@ -11,7 +11,8 @@
  * - when the seeder made it one of its gossip links ("stay linked"), to stay connected;
  * - when it has no neighbour at all, or heard nothing from the seeder for `seederSilence`.
  *
- * Block sessions dial seeders on their own (bounded by the seeder's `max_block_peers`).
+ * Block sessions dial seeders on their own (bounded by the seeder's `max_block_peers`). Beyond
+ * 2 × `gossip_neighbours` peers, connections that carry only gossip are closed.
  */
 import type { PeerId } from '@libp2p/interface'
 import { peerIdFromMultihash } from '@libp2p/peer-id'
@@ -47,6 +48,8 @@ export interface LinksStatus {
   /** seeders that made this peer one of their gossip links */
   linkedSeeders: string[]
   seederPulls: number
+  /** surplus gossip-only connections closed (more than 2 × gossip_neighbours peers connected) */
+  trimmed: number
 }
 
 export interface Links {
@@ -141,7 +144,26 @@ export function startLinks (components: { node: PrecacheNode, log: Logger, subsc
     }
   }
 
+  /**
+   * More than 2 × target peers connected: close the surplus among those that
+   * carry only gossip (no block, pull or report stream), inbound ones first,
+   * so that peers dialling this one cannot grow its connections without bound
+   */
+  let trimmed = 0
+  const trimSurplus = (): void => {
+    const surplus = neighbours().length - 2 * target
+    if (surplus <= 0) return
+    const idle = node.getConnections()
+      .filter(c => !seederIds.has(c.remotePeer.toString()) && !c.streams.some(st => st.protocol == null || st.protocol === '' || st.protocol.startsWith('/precache/')))
+      .sort((a, b) => (a.direction === 'inbound' ? 0 : 1) - (b.direction === 'inbound' ? 0 : 1))
+    for (const c of idle.slice(0, surplus)) {
+      trimmed++
+      c.close().catch(() => { c.abort(new Error('surplus gossip connection')) })
+    }
+  }
+
   const round = async (): Promise<void> => {
+    trimSurplus()
     await growNeighbours(neighbours())
     const have = neighbours()
     await pullNeighbour(have)
@@ -158,7 +180,7 @@ export function startLinks (components: { node: PrecacheNode, log: Logger, subsc
 
   return {
     unreachable: (id) => reach.unreachable(id),
-    status: () => ({ neighbours: neighbours().length, target, candidates: candidates.size, linkedSeeders: [...linked], seederPulls }),
+    status: () => ({ neighbours: neighbours().length, target, candidates: candidates.size, linkedSeeders: [...linked], seederPulls, trimmed }),
     stop () {
       stopping.abort()
       if (timer != null) clearTimeout(timer)

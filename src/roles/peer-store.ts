@@ -11,6 +11,7 @@ import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Logger } from '../log.js'
 import { atomicWrite } from '../util/atomic-write.js'
+import { asRecord, isWholeNumber, optionalString } from '../util/json.js'
 
 export type StoredState = 'placed' | 'released'
 
@@ -52,9 +53,23 @@ export interface PeerStore {
   removeManifest: (manifestId: string) => Promise<void>
 }
 
-function valid (r: any): r is StoredImage {
-  return r != null && typeof r === 'object' && typeof r.manifestId === 'string' && typeof r.seeder === 'string' &&
-    ['placed', 'released'].includes(r.state) && Number.isSafeInteger(r.size)
+const STORED_STATES: readonly unknown[] = ['placed', 'released'] satisfies StoredState[]
+
+/** A record read back from state.json, checked field by field (an optional field of the wrong type is dropped) */
+function storedImage (v: unknown): StoredImage | undefined {
+  const r = asRecord(v)
+  if (typeof r.manifestId !== 'string' || typeof r.seeder !== 'string' || !STORED_STATES.includes(r.state) || !isWholeNumber(r.size)) return undefined
+  return {
+    manifestId: r.manifestId,
+    seeder: r.seeder,
+    state: r.state as StoredState, // checked against STORED_STATES above
+    size: r.size,
+    ...(typeof r.path === 'string' ? { path: r.path } : {}),
+    ...(typeof r.sameBytes === 'boolean' ? { sameBytes: r.sameBytes } : {}),
+    ...(typeof r.pinned === 'boolean' ? { pinned: r.pinned } : {}),
+    lastAnnounced: isWholeNumber(r.lastAnnounced) ? r.lastAnnounced : Date.now(),
+    ...(isWholeNumber(r.deleteAt) ? { deleteAt: r.deleteAt } : {})
+  }
 }
 
 export async function openPeerStore (stateDir: string, log: Logger): Promise<PeerStore> {
@@ -65,19 +80,27 @@ export async function openPeerStore (stateDir: string, log: Logger): Promise<Pee
   const downloads = new Map<string, StoredDownload>()
   const text = await readFile(file, 'utf8').catch(() => undefined)
   if (text != null) {
-    let parsed: any
+    let parsed: unknown
     try { parsed = JSON.parse(text) } catch {
       const kept = `${file}.invalid-${Date.now()}`
       await rename(file, kept).catch(() => {})
       log.error(`peer state ${file} is not valid JSON (kept as ${kept}); starting without it: placed images are adopted again when announced, nothing is deleted`)
     }
-    for (const [id, r] of Object.entries(parsed?.images ?? {})) if (valid(r)) images.set(id, r)
-    for (const [id, d] of Object.entries<any>(parsed?.downloads ?? {})) if (typeof d?.imageId === 'string') downloads.set(id, d)
+    const state = asRecord(parsed)
+    for (const [id, r] of Object.entries(asRecord(state.images))) {
+      const rec = storedImage(r)
+      if (rec != null) images.set(id, rec)
+    }
+    for (const [id, v] of Object.entries(asRecord(state.downloads))) {
+      const d = asRecord(v)
+      if (typeof d.imageId === 'string') downloads.set(id, { imageId: d.imageId, size: isWholeNumber(d.size) ? d.size : 0 })
+    }
   } else {
     // the record of earlier versions: placed images only
-    const old = await readFile(join(dir, 'placed.json'), 'utf8').then(t => JSON.parse(t), () => undefined)
-    for (const [id, p] of Object.entries<any>(old ?? {})) {
-      if (typeof p?.manifestId === 'string') images.set(id, { manifestId: p.manifestId, seeder: p.seeder, state: 'placed', size: 0, path: p.path, sameBytes: p.sameBytes, lastAnnounced: Date.now() })
+    const old: unknown = await readFile(join(dir, 'placed.json'), 'utf8').then(t => JSON.parse(t), () => undefined)
+    for (const [id, v] of Object.entries(asRecord(old))) {
+      const p = asRecord(v)
+      if (typeof p.manifestId === 'string') images.set(id, { manifestId: p.manifestId, seeder: optionalString(p.seeder) ?? '', state: 'placed', size: 0, path: optionalString(p.path), sameBytes: typeof p.sameBytes === 'boolean' ? p.sameBytes : undefined, lastAnnounced: Date.now() })
     }
   }
   for (const f of await readdir(dir)) {

@@ -20,7 +20,9 @@ import { openPeerStore } from './peer-store.js'
 import { downloadImage, removeStrayPartials, reseed } from './swarm-download.js'
 import type { DownloadComponents } from './swarm-download.js'
 import { createLifecycle } from './lifecycle.js'
-import type { ImageStatus, Job } from './lifecycle.js'
+import { openPeerImages } from './peer-images.js'
+import type { PeerJob } from './peer-images.js'
+import { imageReport, peerImageStatus } from './peer-image-status.js'
 import { seedersFromConfig } from './seeder-link.js'
 import { startLinks } from './links.js'
 import { countConnections } from '../net/idle.js'
@@ -29,7 +31,6 @@ import { metrics } from '../ops/metrics.js'
 import { RELEASE } from './version.js'
 import { startMetricsServer } from '../ops/metrics-server.js'
 import { startReporter } from './reporter.js'
-import type { ImageReport } from '../distribute/report.js'
 import { hostLabels, selects } from '../distribute/selector.js'
 
 /** Seeders remembered per image (an announcement lists at most 16) */
@@ -52,10 +53,11 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
   await driver.validate?.()
   const { node, swarm, bans, refusedHandshakes } = await startBase(config, '/ip4/0.0.0.0/tcp/4002', log, 'peer')
   const store = await openPeerStore(config.DEFAULT.state_dir, log)
-  const jobs = new Map<string, Job>()
+  /** the one per-image state table (peer-images.ts): status, report, metrics and decisions read it */
+  const images = openPeerImages({ store, log: log.child('images') })
   const pinnedIds = new Set<string>(config.cache.pinned ?? [])
   const isPinned = (meta: ImageMeta): boolean => meta.pin === true || pinnedIds.has(meta.imageId)
-  const cachedBytes = (): number => store.all().reduce((n, [, r]) => n + r.size, 0)
+  const cachedBytes = images.cachedBytes
   const stopping = new AbortController()
   const space = createSpace({ log: log.child('space'), cachedBytes, evict: async (bytes, forImage) => await lifecycle.evict(bytes, forImage) }, {
     dir: driver.stagingDir(), minFree: config.cache.min_free, maxBytes: config.cache.max_bytes
@@ -65,40 +67,32 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
    * or a block read to be sent): stop serving it and repair it
    */
   const onCorrupt = (meta: ImageMeta): void => {
-    const job = jobs.get(meta.imageId)
-    if (job == null || job.meta.manifestId !== meta.manifestId || stopping.signal.aborted) return
+    const row = images.get(meta.imageId)
+    const job = row?.job
+    if (row == null || job == null || job.meta.manifestId !== meta.manifestId || stopping.signal.aborted) return
     log.warn(`image ${meta.imageId}: our copy is corrupt: stopped serving it; repairing it (bad blocks fetched again, whole image re-verified)`)
     job.controller.abort()
-    const repairs = (job.repairs ?? 0) + 1
-    jobs.delete(meta.imageId)
-    void swarm.remove(meta.manifestId).finally(() => { if (!jobs.has(meta.imageId)) start(job.meta, job.seeder, 0, repairs) })
+    const repairs = row.repairs + 1
+    row.job = undefined
+    void swarm.remove(meta.manifestId).finally(() => { if (images.get(meta.imageId)?.job == null) start(job.meta, job.seeder, 0, repairs) })
   }
   const seederIds = new Set(trusted)
   /** up to 3 random connected peers, asked for a manifest before its seeders */
   const neighbours = (): Array<{ peerId: string, addrs: string[] }> => [...new Set(node.getConnections().map(c => c.remotePeer.toString()))]
     .filter(id => !seederIds.has(id)).sort(() => Math.random() - 0.5).slice(0, 3).map(peerId => ({ peerId, addrs: [] }))
-  const dl: DownloadComponents = { swarm, driver, store, space, trusted, log: log.child('download'), onCorrupt, neighbours }
-  const lifecycle = createLifecycle({ dl, jobs, log }, { grace: config.cache.withdraw_grace })
+  const seederConnected = (ids: string[]): boolean => node.getConnections().some(c => ids.includes(c.remotePeer.toString()))
+  const manifestCounts = { fromPeers: 0, fromSeeders: 0 }
+  const dl: DownloadComponents = { swarm, driver, images, store, space, trusted, log: log.child('download'), onCorrupt, neighbours, seederConnected, manifestCounts }
+  const lifecycle = createLifecycle({ dl, log }, { grace: config.cache.withdraw_grace })
+  /** the table as the status file, the fleet report and the metrics show it */
+  const imageStatus = (): ReturnType<typeof peerImageStatus>[] => images.rows().map(r => peerImageStatus(r, swarm))
   await removeStrayPartials(dl)
 
-  /** the fleet report's view of one image: the same state table as the status file */
-  const reportOf = (i: ImageStatus): ImageReport => ({
-    imageId: i.imageId,
-    state: i.state,
-    size: i.size,
-    have: Math.min(i.have, i.blocks),
-    blocks: i.blocks,
-    fromSeeders: i.fromSeeders,
-    fromPeers: i.fromPeers,
-    reusedBytes: i.reusedBytes,
-    seconds: i.seconds ?? 0,
-    ...(i.error != null ? { error: i.error } : {})
-  })
   const reporter = startReporter({ node, log: log.child('report') }, {
     seeders,
     interval: config.peer.report_interval,
     labels,
-    snapshot: () => lifecycle.status(space.waiting()).map(reportOf)
+    snapshot: () => imageStatus().map(imageReport)
   })
 
   /**
@@ -106,7 +100,7 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
    * it too. Seeders of one image are used together; losing one costs only
    * the blocks it alone was sending.
    */
-  const addSeeders = (job: Job, meta: ImageMeta): void => {
+  const addSeeders = (job: PeerJob, meta: ImageMeta): void => {
     const known = new Set(job.meta.seeders.map(s => s.peerId))
     const extra = meta.seeders.filter(s => !known.has(s.peerId))
     if (extra.length === 0) return
@@ -117,40 +111,50 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
   }
 
   const start = (meta: ImageMeta, seeder: string, attempt = 0, repairs = 0): void => {
+    const id = meta.imageId
     if (!selects(meta.selector, labels)) {
       // aimed at other hosts: neither download nor keep it (the seeder's signed announcement says so)
-      if (jobs.has(meta.imageId) || store.get(meta.imageId) != null) void lifecycle.release(meta.imageId, `not aimed at this host (hosts: ${meta.selector ?? ''})`)
+      if (images.get(id) != null) void lifecycle.release(id, `not aimed at this host (hosts: ${meta.selector ?? ''})`)
       return
     }
-    const prev = jobs.get(meta.imageId)
-    if (prev?.meta.manifestId === meta.manifestId) {
+    const row = images.get(id)
+    const prev = row?.job
+    if (row != null && prev?.meta.manifestId === meta.manifestId) {
       addSeeders(prev, meta)
       // already wanted; a failed one is retried by its own back-off timer
-      if (prev.state !== 'failed' || attempt === 0) { void lifecycle.announced(meta, isPinned(meta)); return }
+      if (row.state !== 'failed' || attempt === 0) { void lifecycle.announced(meta, isPinned(meta)); return }
     }
     if (prev != null) prev.controller.abort()
-    const job: Job = { meta: { ...meta, seeders: [...meta.seeders] }, seeder, controller: new AbortController(), state: 'downloading', started: Date.now(), report: { reusedBytes: 0, fromSeeders: 0, fromPeers: 0 }, repairs: Math.max(repairs, prev?.repairs ?? 0) }
-    jobs.set(meta.imageId, job)
+    const job: PeerJob = { meta: { ...meta, seeders: [...meta.seeders] }, seeder, controller: new AbortController(), started: Date.now(), report: { reusedBytes: 0, fromSeeders: 0, fromPeers: 0 } }
+    images.want(id, job, repairs)
+    /** this job still owns the row (not replaced, released or stopped) */
+    const current = (): boolean => images.get(id)?.job === job
     const run = async (): Promise<void> => {
       await lifecycle.announced(meta, isPinned(meta))
-      if (repairs === 0 && await reseed(dl, meta, seeder, isPinned(meta))) { job.state = 'cached'; job.seconds = 0; job.cachedAt = Date.now(); log(`image ${meta.imageId} already in place: serving it`); return }
-      log(`downloading image ${meta.imageId}`, { size: meta.size, manifest: meta.manifestId })
-      await downloadImage(dl, job.meta, seeder, AbortSignal.any([job.controller.signal, stopping.signal]), job.report, isPinned(meta), repairs > 0)
-      job.state = 'cached'
-      job.cachedAt = Date.now()
-      job.seconds = (job.cachedAt - job.started) / 1000
-      metrics.downloaded(job.seconds)
+      if (repairs === 0 && await reseed(dl, meta, seeder, isPinned(meta))) {
+        if (current()) images.move(id, 'placed', { cachedAt: Date.now(), seconds: 0 })
+        log(`image ${id} already in place: serving it`)
+        return
+      }
+      log(`downloading image ${id}`, { size: meta.size, manifest: meta.manifestId })
+      await downloadImage(dl, job.meta, seeder, AbortSignal.any([job.controller.signal, stopping.signal]), job.report, isPinned(meta), repairs > 0, step => { if (current()) images.move(id, step) })
+      const cachedAt = Date.now()
+      const seconds = (cachedAt - job.started) / 1000
+      if (current()) images.move(id, 'placed', { cachedAt, seconds })
+      metrics.downloaded(seconds)
       if (job.report.reusedBytes > 0) metrics.receivedFrom('reused', job.report.reusedBytes)
       reporter.changed()
     }
     run().catch((err: unknown) => {
       if (job.controller.signal.aborted || stopping.signal.aborted) return
-      job.state = 'failed'
-      job.error = errorMessage(err)
-      reporter.changed()
       const delay = backoff(attempt, DEFAULT_RETRY, DEFAULT_MAX_RETRY)
-      log.error(`image ${meta.imageId}: ${errorMessage(err)} (retrying in ${delay / 1000}s)`)
-      setTimeout(() => { if (jobs.get(meta.imageId) === job && !stopping.signal.aborted) start(job.meta, seeder, attempt + 1, job.repairs) }, delay).unref()
+      log.error(`image ${id}: ${errorMessage(err)} (retrying in ${delay / 1000}s)`)
+      if (!current()) return
+      // placed already (a step after placing failed): the copy stands, the error is shown
+      if (images.get(id)?.state === 'placed') images.move(id, 'placed', { error: errorMessage(err) })
+      else images.move(id, 'failed', { error: errorMessage(err) })
+      reporter.changed()
+      setTimeout(() => { const r = images.get(id); if (r?.job === job && r.state === 'failed' && !stopping.signal.aborted) start(job.meta, seeder, attempt + 1, r.repairs) }, delay).unref()
     })
   }
 
@@ -187,8 +191,7 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
       if (a.complete !== true || a.generation == null || a.generation < (view.applied ?? 0)) return
       view.applied = a.generation
       const listed = new Set(a.images.map(m => m.imageId))
-      const mine = new Set([...jobs.values()].filter(j => j.seeder === from).map(j => j.meta.imageId)
-        .concat(store.all().filter(([, r]) => r.seeder === from && r.state === 'placed').map(([id]) => id)))
+      const mine = images.rows().filter(r => r.job?.seeder === from || (r.stored?.seeder === from && r.stored.state === 'placed')).map(r => r.imageId)
       for (const id of mine) {
         if (!listed.has(id)) void lifecycle.release(id, `absent from the complete catalogue (generation ${a.generation}) of seeder ${from}`)
       }
@@ -199,12 +202,12 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
   const links = startLinks({ node, log: log.child('links'), subscriber }, seeders, { neighbours: config.peer.gossip_neighbours, pullInterval: config.peer.catalogue_pull_interval })
   const connections = countConnections(node)
   const maintain = driver.maintain != null
-    ? setInterval(() => { void driver.maintain?.(stopping.signal, id => store.get(id)?.state !== 'released').catch((err: unknown) => { log.warn(`cache maintenance: ${errorMessage(err)}`) }) }, DEFAULT_MAINTENANCE_INTERVAL)
+    ? setInterval(() => { void driver.maintain?.(stopping.signal, id => images.get(id)?.stored?.state !== 'released').catch((err: unknown) => { log.warn(`cache maintenance: ${errorMessage(err)}`) }) }, DEFAULT_MAINTENANCE_INTERVAL)
     : undefined
 
   metrics.setSeeders(trusted)
   metrics.setSource('peer', RELEASE, {
-    imagesByState: () => countBy(lifecycle.status(space.waiting()).map(i => i.state)),
+    imagesByState: () => countBy(images.rows().map(r => r.state)),
     connectedPeers: () => node.getConnections().length,
     sessions: () => swarm.torrents().reduce((n, t) => n + t.neighbours.length, 0)
   })
@@ -215,8 +218,8 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
     peerId: node.peerId.toString(),
     data: swarm.data(),
     seeders: seeders.map(s => ({ peerId: s.id, connected: node.getConnections().some(c => c.remotePeer.toString() === s.id), catalogues: 0, complete: false, ...views.get(s.id), unreachable: links.unreachable(s.id) })),
-    cache: { bytes: cachedBytes(), maxBytes: config.cache.max_bytes, minFree: config.cache.min_free, waiting: space.waiting() },
-    images: lifecycle.status(space.waiting()),
+    cache: { bytes: cachedBytes(), maxBytes: config.cache.max_bytes, minFree: config.cache.min_free, waiting: images.rows().filter(r => r.state === 'waiting').map(r => r.imageId) },
+    images: imageStatus(),
     bans: bans.records(),
     refusedHandshakes: refusedHandshakes(),
     relay: {
@@ -224,6 +227,7 @@ export async function startPeer (config: Config, log: Logger): Promise<Peer> {
       ...links.status(),
       connections: connections.now(),
       peakConnections: connections.peak(),
+      manifests: { ...manifestCounts },
       learned: Object.fromEntries([...learned].map(([id, { at, via, seederConnected }]) => [id, { at, via, seederConnected }]))
     }
   }))

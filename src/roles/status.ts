@@ -12,7 +12,7 @@ import { readFile } from 'node:fs/promises'
 import type { DataPathStatus } from '../swarm/data-path.js'
 import type { BanRecord } from '../net/bans.js'
 import { atomicWrite } from '../util/atomic-write.js'
-import type { ImageStatus } from './lifecycle.js'
+import type { PeerImageState } from './peer-images.js'
 import type { SeederUnreachable } from './seeder-link.js'
 import type { SeederImageState } from './seeder-images.js'
 import type { RelayCounters, Via } from '../distribute/subscriber.js'
@@ -96,12 +96,48 @@ export interface PeerRelayStatus extends RelayCounters, LinksStatus {
   /** libp2p connections open now (all kinds) and the most at once */
   connections: number
   peakConnections: number
+  /** manifests fetched from other peers and from seeders (a peer with no seeder connection asks neighbours first) */
+  manifests: { fromPeers: number, fromSeeders: number }
   /** per image (the last 64 announced): when and how it was first learned */
   learned: Record<string, LearnedImage>
 }
 
-/** One image on a peer (lifecycle.ts) */
-export type PeerImageStatus = ImageStatus
+/** One image on a peer (a row of its state table, peer-images.ts) */
+export interface PeerImageStatus {
+  imageId: string
+  /**
+   * announced → [waiting (for disk space) →] downloading → verified → placed →
+   * released (withdrawn, deleted at deleteAt); failed: retried with back-off
+   */
+  state: PeerImageState
+  /** when the image last entered each state it has been in */
+  since: Partial<Record<PeerImageState, number>>
+  manifestId: string
+  size: number
+  blocks: number
+  have: number
+  receivedBytes: number
+  /** of receivedBytes, the bytes that crossed bulk channels */
+  receivedBulkBytes: number
+  sentBytes: number
+  /** bytes of this download received from seeders and from other peers */
+  fromSeeders: number
+  fromPeers: number
+  /** bytes copied from blocks already on this host (other versions, other images, repeated blocks) */
+  reusedBytes: number
+  neighbours: number
+  seconds?: number
+  /** when this peer had the image verified and in place (ms since the epoch) */
+  cachedAt?: number
+  /** blocks found verified on disk when the download (re)started */
+  resumedBlocks?: number
+  error?: string
+  pinned: boolean
+  /** released: when it is deleted (ms since the epoch) */
+  deleteAt?: number
+  /** times this host's copy was found corrupt and repaired */
+  repairs: number
+}
 
 /** A seeder as the peer sees it */
 export interface SeederView {
@@ -123,6 +159,7 @@ export interface PeerStatus {
   peerId: string
   data: DataPathStatus
   seeders: SeederView[]
+  /** `waiting`: images in state waiting (for disk space) */
   cache: { bytes: number, maxBytes: number, minFree: number, waiting: string[] }
   images: PeerImageStatus[]
   /** peers with strikes or bans (net/bans.ts) */

@@ -21,10 +21,16 @@ import type { Space } from '../cache/space.js'
 import { partialSources, reuseBlocks } from '../cache/reuse.js'
 import type { BlockSource } from '../cache/reuse.js'
 import type { PeerStore } from './peer-store.js'
+import { fetchManifestShared } from './manifest-fetch.js'
+import type { ManifestCounts } from './manifest-fetch.js'
+import type { DownloadReport, PeerImages } from './peer-images.js'
 
 export interface DownloadComponents {
   swarm: Swarm
   driver: CacheDriver
+  /** the peer's state table: what is placed where */
+  images: PeerImages
+  /** downloads in progress and signed manifests (the image records are written through `images`) */
   store: PeerStore
   space: Space
   trusted: string[]
@@ -36,21 +42,15 @@ export interface DownloadComponents {
    * holding it may answer: the signature and the CID are checked, SPEC.md §4)
    */
   neighbours?: () => Source[]
-}
-
-/** What one download did, for the status file */
-export interface DownloadReport {
-  /** bytes copied from blocks already on this host */
-  reusedBytes: number
-  fromSeeders: number
-  fromPeers: number
-  /** blocks found verified on disk when the download (re)started */
-  resumedBlocks?: number
+  /** is this peer connected to one of these seeders now? (then it fetches a manifest from them at once) */
+  seederConnected?: (seeders: string[]) => boolean
+  /** manifests fetched from peers and from seeders */
+  manifestCounts?: ManifestCounts
 }
 
 async function signedManifest (c: DownloadComponents, meta: ImageMeta, signal: AbortSignal): Promise<{ manifestBytes: Uint8Array, signature: Uint8Array }> {
   const saved = await c.store.loadManifest(meta.manifestId)
-  const got = saved ?? await c.swarm.fetchManifest(meta.manifestId, [...(c.neighbours?.() ?? []), ...meta.seeders], signal)
+  const got = saved ?? await fetchManifestShared({ ...c, counts: c.manifestCounts }, meta, signal)
   await verifyManifest(got.manifestBytes, got.signature, c.trusted)
   const m = decodeManifest(got.manifestBytes)
   if (m.imageId !== meta.imageId || m.size !== meta.size || m.sha256 !== meta.sha256) {
@@ -66,13 +66,13 @@ async function signedManifest (c: DownloadComponents, meta: ImageMeta, signal: A
  * point newcomers at this host. Resolves with true when the image is in place.
  */
 export async function reseed (c: DownloadComponents, meta: ImageMeta, seeder: string, pinned: boolean): Promise<boolean> {
-  let p = c.store.get(meta.imageId)
+  let p = c.images.get(meta.imageId)?.stored
   if (p == null || p.manifestId !== meta.manifestId) {
     // placed by a peer that was killed before it recorded it: adopt it, never place it twice
     const found = await c.driver.lookup?.(meta)
     if (found == null) return false
     p = { manifestId: meta.manifestId, seeder, state: 'placed', size: meta.size, path: found.path, sameBytes: found.sameBytes, pinned, lastAnnounced: Date.now() }
-    await c.store.update(meta.imageId, p, meta.manifestId)
+    await c.images.place(meta.imageId, p, meta.manifestId)
     await rm(join(c.driver.stagingDir(), `${meta.manifestId}.progress`), { force: true })
     c.log(`image ${meta.imageId} was placed before a restart but not recorded: adopting it`, { path: found.path })
   } else if (!await c.driver.has(meta)) {
@@ -94,7 +94,7 @@ export async function reseed (c: DownloadComponents, meta: ImageMeta, seeder: st
 /** Local copies whose blocks a new download may reuse: placed images with the announced bytes, other partial downloads */
 async function reuseSources (c: DownloadComponents, staging: string, manifestId: string): Promise<BlockSource[]> {
   const out: BlockSource[] = []
-  for (const [, r] of c.store.all()) {
+  for (const [, r] of c.images.stored()) {
     if (r.sameBytes !== true || r.path == null) continue
     const saved = await c.store.loadManifest(r.manifestId)
     if (saved != null) out.push({ path: r.path, manifest: decodeManifest(saved.manifestBytes) })
@@ -131,25 +131,31 @@ async function dropReplaced (c: DownloadComponents, staging: string, meta: Image
   }
 }
 
+/** The steps of a download the peer's state table follows */
+export type DownloadStep = 'waiting' | 'downloading' | 'verified'
+
 /**
  * Downloads, verifies and places one image; resolves with the placed path.
+ * `step` is told when the download waits for disk space, when its blocks start
+ * coming in, and when the whole image is verified (it is then placed).
  * With `repair`, the placed copy (found corrupt) is the starting point: its
  * good blocks are kept, the bad ones fetched again, and the whole image is
  * verified before it replaces the placed file.
  */
-export async function downloadImage (c: DownloadComponents, meta: ImageMeta, seeder: string, signal: AbortSignal, report: DownloadReport, pinned: boolean, repair = false): Promise<string> {
+export async function downloadImage (c: DownloadComponents, meta: ImageMeta, seeder: string, signal: AbortSignal, report: DownloadReport, pinned: boolean, repair = false, step: (s: DownloadStep) => void = () => {}): Promise<string> {
   const started = Date.now()
   const signed = await signedManifest(c, meta, signal)
   const manifest = decodeManifest(signed.manifestBytes)
   const staging = c.driver.stagingDir()
   await mkdir(staging, { recursive: true })
-  const reservation = await c.space.reserve(meta.imageId, meta.size, join(staging, `${meta.manifestId}.part`), signal)
+  const reservation = await c.space.reserve(meta.imageId, meta.size, join(staging, `${meta.manifestId}.part`), signal, () => { step('waiting') })
+  step('downloading')
   const failed = new AbortController()
   const abort = AbortSignal.any([signal, failed.signal])
   let torrent: Torrent | undefined
   try {
     await c.store.setDownload(meta.manifestId, { imageId: meta.imageId, size: meta.size })
-    const placedBefore = c.store.get(meta.imageId)
+    const placedBefore = c.images.get(meta.imageId)?.stored
     if (repair && placedBefore?.manifestId === meta.manifestId && placedBefore.sameBytes === true && placedBefore.path != null) {
       await seedPartialFrom(staging, meta.manifestId, manifest, placedBefore.path).catch((err: unknown) => {
         c.log.warn(`image ${meta.imageId}: cannot start the repair from the placed copy (${errorMessage(err)}): downloading it whole`)
@@ -183,13 +189,14 @@ export async function downloadImage (c: DownloadComponents, meta: ImageMeta, see
       if (err instanceof ImageHashMismatchError) await c.swarm.remove(meta.manifestId)
       throw err
     }
+    step('verified')
     const seeders = new Set(meta.seeders.map(s => s.peerId))
     report.fromSeeders = Object.entries(torrent.ledger.byPeer()).filter(([id]) => seeders.has(id)).reduce((n, [, e]) => n + e.received, 0)
     report.fromPeers = torrent.ledger.totalReceived - report.fromSeeders
-    const previous = c.store.get(meta.imageId)
+    const previous = c.images.get(meta.imageId)?.stored
     const placed = await c.driver.store(meta, store.partPath, signal)
     await store.finish()
-    await c.store.update(meta.imageId, { manifestId: meta.manifestId, seeder, state: 'placed', size: meta.size, path: placed.path, sameBytes: placed.sameBytes, pinned, lastAnnounced: Date.now() }, meta.manifestId)
+    await c.images.place(meta.imageId, { manifestId: meta.manifestId, seeder, state: 'placed', size: meta.size, path: placed.path, sameBytes: placed.sameBytes, pinned, lastAnnounced: Date.now() }, meta.manifestId)
     if (previous != null && previous.manifestId !== meta.manifestId) {
       await c.swarm.remove(previous.manifestId)
       await c.store.removeManifest(previous.manifestId)

@@ -22,6 +22,12 @@ import type { SwarmContext } from './context.js'
  * @default 30000
  */
 export const DEFAULT_REQUEST_TIMEOUT = 30_000
+/**
+ * How often a session looks for requests that timed out (and sends more)
+ *
+ * @default 1000
+ */
+export const REQUEST_CHECK_INTERVAL = 1000
 /** Requests a neighbour may queue with us; more is a protocol violation */
 const MAX_QUEUED_REQUESTS = 256
 /** Blocks received but not yet verified and written, from unrequested BLOCKs; more are dropped */
@@ -272,7 +278,7 @@ export function createSession (stream: Stream, messages: AsyncIterator<Message>,
       ctx.picker?.failed(index, remote)
     }
     pump()
-  }, 1000)
+  }, REQUEST_CHECK_INTERVAL)
   timer.unref()
 
   const session: Session = {

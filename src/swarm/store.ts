@@ -144,13 +144,20 @@ export interface PartialStore extends BlockStore {
 }
 
 /**
+ * How often a download's progress record is rewritten (ms)
+ *
+ * @default 1000
+ */
+export const DEFAULT_PERSIST_INTERVAL = 1000
+
+/**
  * Opens (or resumes) a download into `<dir>/<name>.part`, with its progress
  * record in `<dir>/<name>.progress`. Blocks listed in the progress record are
  * re-verified on open; those that no longer match are fetched again.
  *
- * @param persistEveryMs - how often the progress record is rewritten
+ * @param persistEveryMs - how often the progress record is rewritten (DEFAULT_PERSIST_INTERVAL)
  */
-export async function openPartialStore (dir: string, name: string, manifest: Manifest, persistEveryMs = 1000): Promise<PartialStore> {
+export async function openPartialStore (dir: string, name: string, manifest: Manifest, persistEveryMs = DEFAULT_PERSIST_INTERVAL): Promise<PartialStore> {
   await mkdir(dir, { recursive: true })
   const partPath = join(dir, `${name}.part`)
   const progressPath = join(dir, `${name}.progress`)

@@ -15,8 +15,9 @@
  * 4. A neighbour is fed directly (one block it lacks, never-sent blocks
  *    first, then the rarest) only when it looks cut off from the others:
  *    - it has had no new block for `starveMs`, the first pass is complete,
- *      and it has never reported a block it got from anyone but the seeder;
- *      or
+ *      it has never reported a block it got from anyone but the seeder, and
+ *      meanwhile the other neighbours got at least one block each from peers
+ *      (or nobody got any for `starveMs`: no one can trade); or
  *    - it has had no new block for `patienceMs` (and for 4× its own mean
  *      time between blocks, so a host that is merely slow, e.g. CPU-starved,
  *      is not mistaken for a cut-off one).
@@ -126,6 +127,8 @@ interface PeerState {
   fromOthers: number
   /** offers were withdrawn: none until it shows life again */
   stalled: boolean
+  /** `traded` at its last new block (or feed) */
+  tradedAt: number
 }
 
 export function createSuperSeeder (init: SuperSeederInit): SuperSeeder {
@@ -147,6 +150,9 @@ export function createSuperSeeder (init: SuperSeederInit): SuperSeeder {
   let firstPassRepeats = 0
   let withdrawnOffers = 0
   let fedBlocks = 0
+  /** blocks neighbours reported getting from someone other than the seeder, and when the last was */
+  let traded = 0
+  let lastTrade = now()
 
   const give = (peer: string, st: PeerState, index: number): void => {
     st.offered.set(index, now())
@@ -185,10 +191,11 @@ export function createSuperSeeder (init: SuperSeederInit): SuperSeeder {
     holders[index]++
     if (st.unconfirmed.delete(index)) pending[index]--
     // neither sent nor offered to it (an offered block may arrive before its upload is counted)
-    else if (!st.offered.has(index)) st.fromOthers++
+    else if (!st.offered.has(index)) { st.fromOthers++; traded++; lastTrade = t }
     retire(st, index)
     st.gained++
     st.lastProgress = t
+    st.tradedAt = traded
   }
 
   /** withdraw offers not asked for from a neighbour silent for starveMs */
@@ -208,7 +215,8 @@ export function createSuperSeeder (init: SuperSeederInit): SuperSeeder {
   const starving = (st: PeerState, t: number): boolean => {
     if (st.has.full() || st.offered.size > 0 || st.stalled) return false
     const gap = t - st.lastProgress
-    if (gap >= starveMs && unsent === 0 && st.fromOthers === 0) return true
+    if (gap >= starveMs && unsent === 0 && st.fromOthers === 0 &&
+      (traded - st.tradedAt >= Math.max(1, peers.size - 1) || t - lastTrade >= starveMs)) return true
     const pace = st.gained > 1 ? (st.lastProgress - st.joined) / st.gained : 0
     return gap >= Math.max(patienceMs, PACE_FACTOR * pace)
   }
@@ -236,7 +244,7 @@ export function createSuperSeeder (init: SuperSeederInit): SuperSeeder {
     addPeer (peer) {
       if (peers.has(peer)) return
       const t = now()
-      peers.set(peer, { has: new BitSet(n), offered: new Map(), asked: new Set(), unconfirmed: new Set(), joined: t, lastProgress: t, lastActive: t, gained: 0, fromOthers: 0, stalled: false })
+      peers.set(peer, { has: new BitSet(n), offered: new Map(), asked: new Set(), unconfirmed: new Set(), joined: t, lastProgress: t, lastActive: t, gained: 0, fromOthers: 0, stalled: false, tradedAt: traded })
       lookahead = Math.max(1, Math.ceil(totalLookahead / peers.size))
       topUp(peer)
     },
@@ -274,8 +282,10 @@ export function createSuperSeeder (init: SuperSeederInit): SuperSeeder {
       return st.unconfirmed.has(index)
     },
     uploaded (peer, index) {
-      if (sent[index] === 0) unsent--
-      else if (unsent > 0) firstPassRepeats++
+      if (sent[index] === 0) {
+        // the first pass is complete: trading among peers is judged from now on
+        if (--unsent === 0) lastTrade = now()
+      } else if (unsent > 0) firstPassRepeats++
       sent[index]++
       const st = peers.get(peer)
       if (st != null) {
@@ -300,6 +310,7 @@ export function createSuperSeeder (init: SuperSeederInit): SuperSeeder {
         give(peer, st, best)
         fedBlocks++
         st.lastProgress = t
+        st.tradedAt = traded
       }
     }
   }

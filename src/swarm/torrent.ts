@@ -24,6 +24,13 @@ import type { DataPath } from './data-path.js'
 
 export type PeerList = Array<{ id: Uint8Array, addrs: Uint8Array[] }>
 
+/**
+ * How often a super-seeder re-plans which blocks it offers to whom (ms)
+ *
+ * @default 1000
+ */
+export const SUPER_SEED_TICK = 1000
+
 export { REQUEST_BUDGET } from './policy.js'
 
 export interface TorrentInit {
@@ -101,7 +108,7 @@ export function createTorrent (init: TorrentInit): Torrent {
   const bans = init.bans ?? createBanList()
   let refusedRequests = 0
   let corrupt = false
-  const tick = superSeeder != null ? setInterval(() => { superSeeder.tick() }, 1000) : undefined
+  const tick = superSeeder != null ? setInterval(() => { superSeeder.tick() }, SUPER_SEED_TICK) : undefined
   tick?.unref()
 
   const ctx: SwarmContext = {

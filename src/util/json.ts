@@ -3,6 +3,19 @@
  * field is checked, never `any`.
  */
 
+/**
+ * UTF-8 JSON of at most `max` bytes that came from the network, not yet
+ * checked; `fail` (which throws the caller's decode error) for anything else
+ */
+export function parseJsonBytes (bytes: Uint8Array, max: number, fail: (why: string) => never): unknown {
+  if (bytes.length > max) fail('too large')
+  try {
+    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes))
+  } catch {
+    return fail('not UTF-8 JSON')
+  }
+}
+
 /** A parsed JSON object whose fields are not yet checked */
 export type JsonRecord = Readonly<Record<string, unknown>>
 

@@ -6,13 +6,18 @@
  */
 import { AbortedError } from '../errors.js'
 
+/** The smallest default burst (bytes). @default 256 KiB */
+export const MIN_BURST = 256 * 1024
+/** The default burst is this fraction of a second at the full rate. @default 0.1 */
+export const BURST_SECONDS = 0.1
+
 export interface TokenBucketInit {
   /** bytes per second; 0 = unlimited */
   rate: number
   /**
    * Bytes that may pass at once after a quiet period
    *
-   * @default max(rate / 10, 256 KiB)
+   * @default max(rate × BURST_SECONDS, MIN_BURST)
    */
   burst?: number
   now?: () => number
@@ -35,7 +40,7 @@ const defaultSleep = async (ms: number, signal?: AbortSignal): Promise<void> => 
 
 export function createTokenBucket (init: TokenBucketInit): TokenBucket {
   const rate = init.rate
-  const burst = init.burst ?? Math.max(rate / 10, 256 * 1024)
+  const burst = init.burst ?? Math.max(rate * BURST_SECONDS, MIN_BURST)
   const now = init.now ?? Date.now
   const sleep = init.sleep ?? defaultSleep
   let tokens = burst

@@ -24,7 +24,7 @@ test('untagged with --withdraw-grace 0: an unused base file is deleted, one back
   const p = await c.startPeer(1, { args: ['--cache-driver', 'nova', '--instances-path', instances, '--withdraw-grace', '0', '--log-format', 'json'] })
   const base = (id: string): string => join(instances, '_base', novaBaseName(id))
   for (const id of ['used', 'unused']) {
-    await waitFor(`the peer to place ${id}`, async () => (await imageStatus(c, p, id))?.state === 'cached' && await exists(base(id)))
+    await waitFor(`the peer to place ${id}`, async () => (await imageStatus(c, p, id))?.state === 'placed' && await exists(base(id)))
   }
   // an instance booted from "used": a qcow2 overlay backed by its base file, as Nova's libvirt driver makes it
   const folder = join(instances, randomUUID())

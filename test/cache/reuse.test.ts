@@ -35,7 +35,7 @@ test('a new version with 10 scattered blocks changed fetches at most 12 MiB; a n
   const p = await c.startPeer(1)
   const v1 = await waitFor('version 1 cached', async () => {
     const s = await imageStatus(c, p, 'os')
-    return s?.state === 'cached' ? s : undefined
+    return s?.state === 'placed' ? s : undefined
   })
   t.is(v1.reusedBytes, 0)
 
@@ -44,7 +44,7 @@ test('a new version with 10 scattered blocks changed fetches at most 12 MiB; a n
   const sha2 = await sha256File(image)
   const v2 = await waitFor('version 2 cached', async () => {
     const s = await imageStatus(c, p, 'os')
-    return s?.state === 'cached' && s.manifestId !== v1.manifestId ? s : undefined
+    return s?.state === 'placed' && s.manifestId !== v1.manifestId ? s : undefined
   })
   t.log(`version 2: fetched ${v2.receivedBytes / MiB} MiB, reused ${v2.reusedBytes / MiB} MiB`)
   t.true(v2.receivedBytes <= 12 * MiB, `fetched ${v2.receivedBytes} bytes ≤ 12 MiB`)
@@ -55,7 +55,7 @@ test('a new version with 10 scattered blocks changed fetches at most 12 MiB; a n
   await changedCopy(image, join(c.imagesDir, 'os-derived'), [3, 30])
   const derived = await waitFor('the derived image cached', async () => {
     const s = await imageStatus(c, p, 'os-derived')
-    return s?.state === 'cached' ? s : undefined
+    return s?.state === 'placed' ? s : undefined
   })
   t.true(derived.receivedBytes <= 4 * MiB, `derived image: fetched ${derived.receivedBytes} bytes`)
   t.is(await sha256File(join(p.cacheDir, 'os-derived')), await sha256File(join(c.imagesDir, 'os-derived')))
@@ -78,7 +78,7 @@ test('the image changes mid-download: the new version reuses the verified blocks
   await rename(join(c.dir, 'os-v2'), image)
   const v2 = await waitFor('version 2 cached', async () => {
     const s = await imageStatus(c, p, 'os')
-    return s?.state === 'cached' && s.manifestId !== old.manifestId ? s : undefined
+    return s?.state === 'placed' && s.manifestId !== old.manifestId ? s : undefined
   }, 120_000)
   t.log(`version 2 reused ${v2.reusedBytes / MiB} MiB of the old partial download`)
   t.true(v2.reusedBytes >= 6 * MiB, 'the old download\'s verified blocks were reused')

@@ -30,8 +30,8 @@ test('two 50 MiB images on a 100 MiB tmpfs: one completes, the other waits (no E
   const [first, second] = await waitFor('one image cached and the other waiting', async () => {
     const a = await imageStatus(c, p, 'a')
     const b = await imageStatus(c, p, 'b')
-    if (a?.state === 'cached' && b?.state === 'waiting') return ['a', 'b']
-    if (b?.state === 'cached' && a?.state === 'waiting') return ['b', 'a']
+    if (a?.state === 'placed' && b?.state === 'waiting') return ['a', 'b']
+    if (b?.state === 'placed' && a?.state === 'waiting') return ['b', 'a']
     return undefined
   })
   t.log(`${first} completed, ${second} waits`)

@@ -52,15 +52,16 @@ test('space: a second reservation that would pass the quota waits until the firs
   const space = createSpace({ log, cachedBytes: () => 0, evict: async (bytes) => { asked.push(bytes); return 0 } }, { dir, maxBytes: 100 * KiB, pollInterval: 50 })
   const first = await space.reserve('a', 60 * KiB, join(dir, 'a.part'))
   let second = false
-  const pending = space.reserve('b', 60 * KiB, join(dir, 'b.part')).then(r => { second = true; return r })
+  const waited: string[] = []
+  const pending = space.reserve('b', 60 * KiB, join(dir, 'b.part'), undefined, () => { waited.push('b') }).then(r => { second = true; return r })
   await new Promise(resolve => setTimeout(resolve, 300))
   t.false(second, 'b waits')
-  t.deepEqual(space.waiting(), ['b'])
+  t.deepEqual(waited, ['b'], 'b was told once that it waits')
   t.is(asked[0], 20 * KiB, 'eviction was asked for the missing 20 KiB')
   first.release()
   ;(await pending).release()
   t.true(second)
-  t.deepEqual(space.waiting(), [])
+  t.deepEqual(waited, ['b'])
 })
 
 test('space: min_free larger than the disk makes a download wait, and an abort ends the wait', async t => {

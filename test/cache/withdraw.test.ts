@@ -35,7 +35,7 @@ test('a seeder restarted five times while peers are up deletes nothing they cach
       }
     }
   }
-  for (const p of peers) for (const id of images) t.is((await imageStatus(c, p, id))?.state, 'cached')
+  for (const p of peers) for (const id of images) t.is((await imageStatus(c, p, id))?.state, 'placed')
 })
 
 test('a seeder started while its lister fails (image service down) deletes nothing', async t => {
@@ -55,7 +55,7 @@ test('a seeder started while its lister fails (image service down) deletes nothi
   // a few more periodic catalogues
   await waitCatalogue(c, p, view.catalogues + 2)
   t.true(await sameFile(join(p.cacheDir, 'img'), join(p.dir, 'marks'), 'img'), 'the cached image is untouched')
-  t.is((await imageStatus(c, p, 'img'))?.state, 'cached')
+  t.is((await imageStatus(c, p, 'img'))?.state, 'placed')
 })
 
 test('withdrawal: with the default grace an untagged image is released, not deleted; re-listed it is kept; with grace 0 it is deleted', async t => {
@@ -81,6 +81,6 @@ test('withdrawal: with the default grace an untagged image is released, not dele
   // the image comes back (the same bytes): the released copy is simply kept
   await copyFile(join(slow.cacheDir, 'img'), join(c.dir, 'img.copy'))
   await rename(join(c.dir, 'img.copy'), join(c.imagesDir, 'img'))
-  await waitFor('the re-listed image to be cached again', async () => (await imageStatus(c, slow, 'img'))?.state === 'cached', 60_000)
+  await waitFor('the re-listed image to be cached again', async () => (await imageStatus(c, slow, 'img'))?.state === 'placed', 60_000)
   t.true(await sameFile(join(slow.cacheDir, 'img'), join(slow.dir, 'marks'), 'img'), 'kept, not downloaded again')
 })

@@ -34,7 +34,7 @@ export async function imageStatus (c: Cluster, p: PeerHandle, imageId: string): 
 export async function waitCached (c: Cluster, p: PeerHandle, imageId: string, timeoutMs = 120_000): Promise<void> {
   await waitFor(`${p.child.name} to cache ${imageId} (log: ${p.child.logFile})`, async () => {
     if (p.child.proc.exitCode != null) throw new Error(`${p.child.name} exited: ${await readFile(p.child.logFile, 'utf8')}`)
-    return await exists(join(p.cacheDir, imageId)) && (await imageStatus(c, p, imageId))?.state === 'cached'
+    return await exists(join(p.cacheDir, imageId)) && (await imageStatus(c, p, imageId))?.state === 'placed'
   }, timeoutMs)
 }
 

@@ -14,7 +14,7 @@ import { newCluster, waitCached, waitFor } from './helpers.js'
 
 const KiB = 1024
 
-test('six peers, one gossip link: most peers learn a new image with no connection to the seeder, and all cache it', async t => {
+test('six peers, one gossip link: most peers learn a new image and get its manifest with no connection to the seeder, and all cache it', async t => {
   const c = await newCluster('relay', {
     seederArgs: ['--gossip-links', '1', '--max-block-peers', '1', '--idle-close', '1s', '--interval', '1s', '--block-size', '64KiB'],
     peerArgs: ['--gossip-neighbours', '3', '--catalogue-pull-interval', '1s', '--report-interval', '10m']
@@ -33,6 +33,11 @@ test('six peers, one gossip link: most peers learn a new image with no connectio
   }
   await waitFor('four peers with neighbours and no connection to the seeder', async () => (await apart()) >= 4, 120_000)
 
+  const manifests = async (): Promise<{ fromPeers: number, fromSeeders: number }> => {
+    const all = await Promise.all(peers.map(async p => (await c.peerStatus(p))?.relay?.manifests))
+    return { fromPeers: all.reduce((n, m) => n + (m?.fromPeers ?? 0), 0), fromSeeders: all.reduce((n, m) => n + (m?.fromSeeders ?? 0), 0) }
+  }
+  const before = await manifests()
   const sha = await writeRandomImage(join(c.imagesDir, 'second'), 512 * KiB)
   await Promise.all(peers.map(async p => { await waitCached(c, p, 'second', 180_000) }))
   for (const p of peers) t.is(await sha256File(join(p.cacheDir, 'second')), sha, `${p.child.name} holds the exact bytes`)
@@ -49,4 +54,11 @@ test('six peers, one gossip link: most peers learn a new image with no connectio
   const apartWhenLearned = learned.filter(l => l?.seederConnected === false).length
   t.true(apartWhenLearned >= 3, `${apartWhenLearned} of 6 peers learned the image with no connection to the seeder`)
   t.true(learned.some(l => l?.via !== 'seeder'), 'relayed by peers, not only by the seeder')
+  await new Promise(resolve => setTimeout(resolve, 1500)) // the status files catch up
+  const after = await manifests()
+  const fromPeers = after.fromPeers - before.fromPeers
+  const fromSeeders = after.fromSeeders - before.fromSeeders
+  t.log(`manifest of the new image: ${fromPeers} peers got it from a neighbour, ${fromSeeders} from the seeder`)
+  t.is(fromPeers + fromSeeders, 6, 'every peer fetched the manifest once')
+  t.true(fromPeers >= 1, 'peers without a seeder connection got the manifest from neighbours')
 })

@@ -114,7 +114,7 @@ test('a full disk on a peer: the image that does not fit waits (or fails) with a
   await c.startSeeder()
   const cacheDir = join(mnt, 'cache')
   const p = await c.startPeer(1, { args: ['--cache-dir', cacheDir, '--min-free', '0'] })
-  await waitFor('the small image to be cached', async () => (await imageStatus(c, p, 'small'))?.state === 'cached')
+  await waitFor('the small image to be cached', async () => (await imageStatus(c, p, 'small'))?.state === 'placed')
   // it waits for space (cache.min_free/max_bytes) or fails, retried later: either is a typed state
   const big = await waitFor('the big image to wait or fail', async () => {
     const s = await imageStatus(c, p, 'big')

@@ -83,7 +83,7 @@ test('corrupt bytes in a served copy: the receiver rejects it and tells the send
   await waitCached(c, b, 'img-s', LONG)
   const repaired = await waitFor('A to repair its copy', async () => {
     const s = await imageStatus(c, a, 'img-s')
-    return s != null && s.repairs >= 1 && s.state === 'cached' ? s : undefined
+    return s != null && s.repairs >= 1 && s.state === 'placed' ? s : undefined
   }, LONG).catch(() => undefined)
   const shaA = await sha256File(join(a.cacheDir, 'img-s'))
   const shaB = await sha256File(join(b.cacheDir, 'img-s'))

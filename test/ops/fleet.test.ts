@@ -14,7 +14,7 @@ import { createFleet } from '../../src/roles/fleet.js'
 import type { FleetView } from '../../src/roles/fleet.js'
 import type { ImageReport } from '../../src/distribute/report.js'
 import { newCluster, waitCached, waitFor } from '../e2e/helpers.js'
-import { adminRequest } from '../../src/cli/admin-client.js'
+import { adminRequest, asFleetView } from '../../src/cli/admin-client.js'
 
 const run = promisify(execFile)
 
@@ -31,7 +31,7 @@ test('the fleet table counts hosts per image, names the slowest and failed ones,
   fleet.record('p4', report('c4', [img('a', 'waiting-for-space', 3)], { gpu: 'yes' }))
   fleet.record('p5', report('c5', []))
   now += 5000
-  fleet.record('p6', report('c6', [img('a', 'cached', 4)]))
+  fleet.record('p6', report('c6', [img('a', 'placed', 4)]))
   let v = fleet.view([{ imageId: 'a', size: 4 }, { imageId: 'b', size: 9, selector: 'gpu=yes' }], (labels, i) => i.selector == null || labels.gpu === 'yes')
   t.deepEqual(v.images[0].hosts, { cached: 2, inProgress: 2, failed: 1, missing: 1, gone: 0, untargeted: 0 })
   t.deepEqual(v.images[0].slowest.map(s => [s.host, s.percent]), [['c2', 25], ['c4', 75]])
@@ -71,7 +71,7 @@ test('precache status: three peers, one whose cache folder is read-only is named
     return JSON.parse(r.stdout)
   }
   // polling reads the admin endpoint in-process (what `precache status --json` prints), sparing a CLI start per poll
-  const view = async (): Promise<FleetView> => await adminRequest({ DEFAULT: { state_dir: stateDir }, seeder: {} } as any, 'GET', '/v1/fleet')
+  const view = async (): Promise<FleetView> => await adminRequest({ DEFAULT: { state_dir: stateDir }, seeder: {} } as any, 'GET', '/v1/fleet', asFleetView)
   // every peer reports (with no image yet): then make peer 3's cache folder read-only, even for root
   await waitFor('three hosts to report', async () => (await view().catch(() => undefined))?.hosts.length === 3, 60_000)
   await waitFor('peer 3 to have made its staging folder', async () => await chmod(join(readOnly, '.precache'), 0o755).then(() => true, () => false))
@@ -94,7 +94,7 @@ test('precache status: three peers, one whose cache folder is read-only is named
   t.truthy(failedHost)
   t.is(image.failed[0].host, failedHost?.host ?? '')
   t.regex(image.failed[0].error, /EPERM|not permitted|read-only|cannot/i, 'the reason is the file system refusing the write')
-  const cachedHosts = v.hosts.filter(h => h.images.some(i => i.state === 'cached'))
+  const cachedHosts = v.hosts.filter(h => h.images.some(i => i.state === 'placed'))
   for (const h of cachedHosts) {
     const r = h.images[0]
     t.is(r.have, r.blocks)

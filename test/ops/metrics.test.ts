@@ -68,7 +68,7 @@ test('/metrics of a running seeder and two peers: every family, with values that
     t.is(m.get('precache_received_bytes_total{source="reused"}'), 0)
     t.is(m.get('precache_blocks_verified_total'), blocks, `${p.child.name}: every block verified once`)
     t.is(m.get('precache_blocks_rejected_total'), 0)
-    t.is(m.get('precache_images{state="cached"}'), 1)
+    t.is(m.get('precache_images{state="placed"}'), 1)
     t.is(m.get('precache_download_duration_seconds_count'), 1)
     t.true((m.get('precache_download_duration_seconds_sum') ?? 0) > 0)
     t.true((m.get('precache_connected_peers') ?? 0) >= 1, 'connected at least to the seeder')

@@ -176,3 +176,45 @@ test('while blocks remain unsent, a neighbour that never traded is not fed a blo
   t.is(s.fedBlocks, 0, 'b\'s asked-for block is still on its way; a holds an offer')
   t.is(s.firstPassRepeats, 0)
 })
+
+test('a neighbour that has not traded yet is fed only once the others have traded one block each since, or nobody trades', t => {
+  const { offers, s, clock } = harnessWith(4, 1, { starveMs: 5000 })
+  for (const p of ['a', 'b', 'c', 'd']) s.addPeer(p)
+  // first pass: one block each, straight from the seeder
+  const first = new Map<string, number>()
+  for (const p of ['a', 'b', 'c', 'd']) {
+    const [i] = offers.get(p) as number[]
+    s.requested(p, i)
+    s.uploaded(p, i)
+    s.remoteHave(p, i)
+    first.set(p, i)
+  }
+  t.deepEqual([...s.sentCounts], [1, 1, 1, 1])
+  // a, b and c trade slowly (one block each between them); d has not traded yet
+  clock.t = 3000
+  s.remoteHave('a', first.get('b') as number)
+  s.remoteHave('b', first.get('c') as number)
+  clock.t = 6000
+  s.tick()
+  t.is(s.fedBlocks, 0, 'd is silent for 6 s but the others traded only 2 blocks: a slow swarm, not a cut-off peer')
+  clock.t = 6500
+  s.remoteHave('c', first.get('a') as number)
+  s.tick()
+  t.is(s.fedBlocks, 1, 'the others got 3 blocks from peers while d got none: d is cut off, fed one')
+  t.is(s.firstPassRepeats, 0)
+})
+
+test('when nobody trades for starveMs after the first pass, every peer that never traded is fed', t => {
+  const { offers, s, clock } = harnessWith(2, 1)
+  s.addPeer('a')
+  s.addPeer('b')
+  for (const p of ['a', 'b']) {
+    for (const i of offers.get(p) as number[]) { s.requested(p, i); s.uploaded(p, i); s.remoteHave(p, i) }
+  }
+  clock.t = 999
+  s.tick()
+  t.is(s.fedBlocks, 0)
+  clock.t = 1000
+  s.tick()
+  t.is(s.fedBlocks, 2, 'a and b cannot reach each other: both fed')
+})

@@ -18,6 +18,13 @@ import { BULK_TLS_OPTIONS, pskIdentity, type DataEncryption } from './tls.js'
  * bounded by DEFAULT_MAX_PENDING). @default 20000
  */
 export const DEFAULT_BULK_HANDSHAKE_TIMEOUT = 20_000
+/**
+ * Bulk-channel connections open at once on the listener (each node keeps one
+ * per neighbour it exchanges blocks with)
+ *
+ * @default 4096
+ */
+export const MAX_BULK_CONNECTIONS = 4096
 /** How long a grant may wait to be used. @default 30000 */
 export const DEFAULT_GRANT_TTL = 30_000
 /** Connections still in their handshake at once; more are closed. @default 64 */
@@ -159,7 +166,7 @@ export async function createBulkListener (init: BulkListenerInit): Promise<BulkL
   } else {
     server = createServer(socket => { if (admit(socket)) onConnection(socket) })
   }
-  server.maxConnections = 4096
+  server.maxConnections = MAX_BULK_CONNECTIONS
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)

@@ -7,7 +7,8 @@ import { Uint8ArrayList } from 'uint8arraylist'
 import { WireDecodeError } from '../../errors.js'
 import { MAX_BLOCKS, MAX_BLOCK_SIZE, MAX_MANIFEST_BYTES } from '../../image/limits.js'
 import { GRANT_BYTES, INDEX_TYPES, largestFrameBody, maxFrameBody, T_BITFIELD, T_BLOCK, T_CORRUPT, T_CANCEL, T_DATA_CHANNEL, T_HAVE, T_HELLO, T_MANIFEST, T_MANIFEST_REQUEST, T_PEERS, T_REJECT, T_REQUEST } from './frame-bounds.js'
-import { MAX_ADDR_BYTES, MAX_ADDRS_PER_PEER, MAX_CID_BYTES, MAX_PEER_ID_BYTES, MAX_PEERS, MAX_SIGNATURE_BYTES, type DecoderLimits, type Message } from './messages.js'
+import { MAX_CID_BYTES, MAX_PEERS, MAX_SIGNATURE_BYTES, PEER_ENTRY_LIMITS, type DecoderLimits, type Message } from './messages.js'
+import { decodePeerEntries } from './peer-entries.js'
 
 function bad (why: string): never {
   throw new WireDecodeError(`invalid message: ${why}`)
@@ -70,35 +71,10 @@ function decodeBody (body: Uint8ArrayList, maxBlock: number, maxManifest: number
     }
     case T_PEERS: {
       const b = body.subarray(1)
-      const dv = new DataView(b.buffer, b.byteOffset, b.byteLength)
-      let off = 0
-      const need = (n: number): void => { if (off + n > b.length) bad('PEERS truncated') }
-      need(1)
-      const count = b[off++]
-      if (count > MAX_PEERS) bad('PEERS count')
-      const peers: Array<{ id: Uint8Array, addrs: Uint8Array[] }> = []
-      for (let p = 0; p < count; p++) {
-        need(1)
-        const idLen = b[off++]
-        if (idLen < 1 || idLen > MAX_PEER_ID_BYTES) bad('PEERS id length')
-        need(idLen + 1)
-        const id = b.subarray(off, off + idLen)
-        off += idLen
-        const na = b[off++]
-        if (na > MAX_ADDRS_PER_PEER) bad('PEERS address count')
-        const addrs: Uint8Array[] = []
-        for (let a = 0; a < na; a++) {
-          need(2)
-          const al = dv.getUint16(off)
-          off += 2
-          if (al < 1 || al > MAX_ADDR_BYTES) bad('PEERS address length')
-          need(al)
-          addrs.push(b.subarray(off, off + al))
-          off += al
-        }
-        peers.push({ id, addrs })
-      }
-      if (off !== b.length) bad('PEERS has trailing bytes')
+      if (b.length < 1) bad('PEERS truncated')
+      if (b[0] > MAX_PEERS) bad('PEERS count')
+      const { peers, end } = decodePeerEntries(b, 1, b[0], PEER_ENTRY_LIMITS, why => bad(`PEERS ${why}`))
+      if (end !== b.length) bad('PEERS has trailing bytes')
       return { type: 'peers', peers }
     }
     case T_DATA_CHANNEL: {

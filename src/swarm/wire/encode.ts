@@ -4,7 +4,8 @@
  */
 import { MAX_BLOCKS, MAX_BLOCK_SIZE, MAX_MANIFEST_BYTES } from '../../image/limits.js'
 import { GRANT_BYTES, T_BITFIELD, T_BLOCK, T_DATA_CHANNEL, T_HELLO, T_MANIFEST, T_MANIFEST_REQUEST, T_PEERS, TYPE_CODES } from './frame-bounds.js'
-import { MAX_ADDR_BYTES, MAX_ADDRS_PER_PEER, MAX_CID_BYTES, MAX_PEER_ID_BYTES, MAX_PEERS, MAX_SIGNATURE_BYTES, type Message } from './messages.js'
+import { MAX_CID_BYTES, MAX_PEERS, MAX_SIGNATURE_BYTES, PEER_ENTRY_LIMITS, type Message } from './messages.js'
+import { encodePeerEntries } from './peer-entries.js'
 
 function varint (n: number): Uint8Array {
   const out: number[] = []
@@ -61,18 +62,7 @@ export function encode (msg: Message): Uint8Array[] {
     }
     case 'peers': {
       if (msg.peers.length > MAX_PEERS) throw new RangeError('too many peers')
-      const parts: Uint8Array[] = [Uint8Array.of(msg.peers.length)]
-      for (const p of msg.peers) {
-        if (p.id.length < 1 || p.id.length > MAX_PEER_ID_BYTES || p.addrs.length > MAX_ADDRS_PER_PEER) throw new RangeError('peer entry out of range')
-        parts.push(Uint8Array.of(p.id.length), p.id, Uint8Array.of(p.addrs.length))
-        for (const a of p.addrs) {
-          if (a.length < 1 || a.length > MAX_ADDR_BYTES) throw new RangeError('address length out of range')
-          const l = new Uint8Array(2)
-          new DataView(l.buffer).setUint16(0, a.length)
-          parts.push(l, a)
-        }
-      }
-      return frame(T_PEERS, parts)
+      return frame(T_PEERS, [Uint8Array.of(msg.peers.length), ...encodePeerEntries(msg.peers, PEER_ENTRY_LIMITS)])
     }
     case 'data-channel': {
       const head = new Uint8Array(3)

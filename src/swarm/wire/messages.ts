@@ -3,6 +3,7 @@
  * message types a stream carries, and the bounds every decoder enforces.
  */
 import type { Uint8ArrayList } from 'uint8arraylist'
+import type { PeerEntry, PeerEntryLimits } from './peer-entries.js'
 
 /**
  * Version of the whole wire protocol (SPEC.md: handshake, announcements,
@@ -28,6 +29,8 @@ export const MAX_PEERS = 64
 export const MAX_ADDRS_PER_PEER = 8
 export const MAX_ADDR_BYTES = 256
 export const MAX_PEER_ID_BYTES = 128
+/** The bounds of one PEERS entry (peer-entries.ts) */
+export const PEER_ENTRY_LIMITS: PeerEntryLimits = { maxIdBytes: MAX_PEER_ID_BYTES, maxAddrs: MAX_ADDRS_PER_PEER, maxAddrBytes: MAX_ADDR_BYTES }
 
 export type Message =
   /** first message on a stream, both directions: which manifest this stream is about */
@@ -49,7 +52,7 @@ export type Message =
   /** the sender will not send block `index` (does not have it, or refuses) */
   | { type: 'reject', index: number }
   /** other nodes working on the same manifest */
-  | { type: 'peers', peers: Array<{ id: Uint8Array, addrs: Uint8Array[] }> }
+  | { type: 'peers', peers: PeerEntry[] }
   /** block `index` the receiver got from the sender did not match its hash */
   | { type: 'corrupt', index: number }
   /**
