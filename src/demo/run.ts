@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { PrecacheError } from '../errors.js'
 import { formatBytes } from '../config/units.js'
 import { createCluster, seederSentBytes } from './cluster.js'
+import type { PeerHandle } from './cluster.js'
 import { sha256File, writeRandomImage } from './image.js'
 import { createProgress } from './progress.js'
 
@@ -52,8 +53,14 @@ export async function runDemo (opts: DemoOptions, out: NodeJS.WriteStream, signa
         if (c.proc.exitCode != null) throw new DemoFailedError(`${c.name} exited with code ${c.proc.exitCode}; its log: ${c.logFile}`)
       }
     }
-    // as deployed, peers run before an image appears: wait until all are subscribed
-    while (((await cluster.seederStatus())?.subscribers ?? 0) < opts.peers) {
+    // as deployed, peers run before an image appears: wait until every peer
+    // has the seeder's catalogue (the seeder keeps a connection to only a few
+    // peers; the others hear it through them)
+    const hasCatalogue = async (p: PeerHandle): Promise<boolean> => {
+      const view = (await cluster.peerStatus(p).catch(() => undefined))?.seeders.find(s => s.peerId === cluster.seederId)
+      return view != null && view.catalogues > 0 && view.complete
+    }
+    while (!(await Promise.all(cluster.peers.map(hasCatalogue))).every(Boolean)) {
       check()
       await new Promise(resolve => setTimeout(resolve, 200))
     }
