@@ -57,7 +57,7 @@ export async function runDemo (opts: DemoOptions, out: NodeJS.WriteStream, signa
     // has the seeder's catalogue (the seeder keeps a connection to only a few
     // peers; the others hear it through them)
     const hasCatalogue = async (p: PeerHandle): Promise<boolean> => {
-      const view = (await cluster.peerStatus(p).catch(() => undefined))?.seeders.find(s => s.peerId === cluster.seederId)
+      const view = (await cluster.peerStatus(p).catch(() => undefined))?.seeders?.find(s => s.peerId === cluster.seederId)
       return view != null && view.catalogues > 0 && view.complete
     }
     while (!(await Promise.all(cluster.peers.map(hasCatalogue))).every(Boolean)) {
