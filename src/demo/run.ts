@@ -12,6 +12,9 @@ import type { PeerHandle } from './cluster.js'
 import { sha256File, writeRandomImage } from './image.js'
 import { createProgress } from './progress.js'
 
+/** What the progress shows for a peer that has not heard of the demo image yet (not the cache state `waiting`, which means waiting for disk space). */
+const UNANNOUNCED = 'unannounced'
+
 export interface DemoOptions { peers: number, size: number, blockSize?: number, timeoutMs: number, keep: boolean }
 
 export interface DemoResult {
@@ -78,7 +81,7 @@ export async function runDemo (opts: DemoOptions, out: NodeJS.WriteStream, signa
         const placed = await stat(join(p.cacheDir, IMAGE)).catch(() => undefined)
         // the verified copy is renamed into place: its ctime is that moment
         if (!finished.has(p.index) && img?.state === 'placed' && placed != null) finished.set(p.index, placed.ctimeMs)
-        rows.push({ name: `peer-${p.index}`, have: finished.has(p.index) ? 1 : img?.have ?? 0, blocks: finished.has(p.index) ? 1 : img?.blocks ?? 0, bytes: opts.size, seconds: img?.seconds ?? 0, state: img?.state ?? 'waiting' })
+        rows.push({ name: `peer-${p.index}`, have: finished.has(p.index) ? 1 : img?.have ?? 0, blocks: finished.has(p.index) ? 1 : img?.blocks ?? 0, bytes: opts.size, seconds: img?.seconds ?? 0, state: img?.state ?? UNANNOUNCED })
       }
       progress.update(rows)
       await new Promise(resolve => setTimeout(resolve, 200))
