@@ -26,8 +26,9 @@ export async function seederStatus (c: Cluster): Promise<SeederStatus | undefine
 }
 
 /** SIGTERM the seeder, wait for it to exit, optionally touch the images (so it re-hashes them) and start it again */
-export async function restartSeeder (c: Cluster, opts: { args?: string[], touch?: string[] } = {}): Promise<void> {
+export async function restartSeeder (c: Cluster, opts: { args?: string[], touch?: string[], onStopped?: () => Promise<void> } = {}): Promise<void> {
   if (c.seeder != null) await stopAll([c.seeder])
+  await opts.onStopped?.()
   const now = new Date()
   for (const f of opts.touch ?? []) await utimes(join(c.imagesDir, f), now, now)
   await c.startSeeder({ args: opts.args })

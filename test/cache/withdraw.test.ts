@@ -6,12 +6,15 @@
 import test from 'ava'
 import { join } from 'node:path'
 import { copyFile, rename, rm } from 'node:fs/promises'
+import { setTimeout as delay } from 'node:timers/promises'
 import { writeRandomImage } from '../../src/demo/image.js'
 import { freePort } from '../../src/demo/processes.js'
 import { exists, imageStatus, newCluster, waitCached, waitFor } from '../e2e/helpers.js'
 import { mark, restartSeeder, sameFile, seederStatus, seederView, waitCatalogue } from './helpers.js'
 
 const MiB = 1024 * 1024
+/** longer than the peer's status-file check interval (1 s), so that what it received is in the file */
+const STATUS_SETTLE_MS = 2500
 
 test('a seeder restarted five times while peers are up deletes nothing they cached', async t => {
   const c = await newCluster('restart5', { seederArgs: ['--announce-interval', '1s'], peerArgs: ['--withdraw-grace', '0'] })
@@ -46,10 +49,18 @@ test('a seeder started while its lister fails (image service down) deletes nothi
   const p = await c.startPeer(1)
   await waitCached(c, p, 'img')
   await mark(join(p.cacheDir, 'img'), join(p.dir, 'marks'), 'img')
-  const before = (await seederView(c, p))?.catalogues ?? 0
   // the same seeder (identity, state), now listing from a Glance that is not running
   const dead = await freePort()
-  await restartSeeder(c, { args: ['--lister', 'glance', '--glance-endpoint', `http://127.0.0.1:${dead}`, '--os-auth-type', 'noauth', '--os-project-id', 'p1', '--announce-interval', '1s'] })
+  let before = 0
+  await restartSeeder(c, {
+    args: ['--lister', 'glance', '--glance-endpoint', `http://127.0.0.1:${dead}`, '--os-auth-type', 'noauth', '--os-project-id', 'p1', '--announce-interval', '1s'],
+    onStopped: async () => {
+      // counted only once the old seeder is gone: its last periodic (complete) catalogue may still be on its way
+      // into the peer's status file, which is rewritten at most once a second
+      await delay(STATUS_SETTLE_MS)
+      before = (await seederView(c, p))?.catalogues ?? 0
+    }
+  })
   const view = await waitCatalogue(c, p, before)
   t.false(view.complete, 'the catalogue of a seeder whose listing failed is not complete')
   // a few more periodic catalogues
